@@ -1,0 +1,56 @@
+"""Write a file so that readers see either the old file or the complete new one.
+
+Every output of w2v goes through here: data is written to a temporary file in the
+destination's own directory (so the final rename stays on one filesystem and is
+atomic), flushed and fsync'ed, then renamed over the target.  On any error the
+temporary file is removed and the previous file, if any, is left untouched.
+"""
+
+import contextlib
+import errno
+import os
+import tempfile
+
+from .errors import W2VError
+
+
+def _describe(exc: OSError, path: str) -> str:
+    if exc.errno == errno.ENOSPC:
+        return f"no space left on device while writing {path}"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"cannot write {path}: permission denied"
+    if exc.errno == errno.ENOENT:
+        return f"cannot write {path}: directory does not exist"
+    return f"cannot write {path}: {exc.strerror or exc}"
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode="wb"):
+    """Yield a file object; on clean exit it atomically replaces ``path``."""
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise W2VError(f"cannot write {path}: it is a directory")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise W2VError(_describe(exc, path)) from None
+    try:
+        with os.fdopen(fd, mode) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        _remove_quietly(tmp)
+        raise W2VError(_describe(exc, path)) from None
+    except BaseException:
+        _remove_quietly(tmp)
+        raise
+
+
+def _remove_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

@@ -1,0 +1,149 @@
+"""The ``w2v`` command line: argument parsing and messages only.
+
+Every command calls the library (train, query, evaluate); errors the user can
+fix arrive as :class:`W2VError` and are printed as one line with exit status 1.
+Heavy modules are imported inside the commands, so ``w2v similar`` never loads
+Numba.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from .errors import TrainingInterrupted, W2VError
+
+EXIT_INTERRUPTED = 130
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="w2v-cli")
+def cli():
+    """w2v: fast skip-gram word vectors (word2vec SGNS) on Numba."""
+
+
+def _check_paths(corpus: str, output: str, extra_outputs) -> None:
+    """Refuse outputs that would clobber the input or cannot be written,
+    before spending any time on training."""
+    src = os.path.realpath(corpus)
+    for path in [output, *[p for p in extra_outputs if p]]:
+        if os.path.realpath(path) == src:
+            raise W2VError(f"output {path} is the input corpus; choose another output path")
+        if os.path.isdir(path):
+            raise W2VError(f"output {path} is a directory")
+        directory = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(directory):
+            raise W2VError(f"cannot write {path}: directory {directory} does not exist")
+        if not os.access(directory, os.W_OK):
+            raise W2VError(f"cannot write {path}: directory {directory} is not writable")
+
+
+def _is_binary(path: str, fmt: str) -> bool:
+    if fmt != "auto":
+        return fmt == "bin"
+    return os.path.splitext(path)[1].lower() not in (".txt", ".vec", ".text")
+
+
+@cli.command()
+@click.argument("corpus", type=click.Path(dir_okay=True))
+@click.option("-o", "--output", default="vectors.bin", show_default=True,
+              help="Vectors file; text for .txt/.vec/.text, binary otherwise (see --format).")
+@click.option("--format", "fmt", type=click.Choice(["auto", "bin", "txt"]), default="auto", show_default=True)
+@click.option("--dim", "--size", type=int, default=100, show_default=True, help="Vector dimension.")
+@click.option("--window", type=int, default=5, show_default=True, help="Largest context radius (dynamic window).")
+@click.option("--negative", type=int, default=5, show_default=True, help="Negatives per positive pair.")
+@click.option("--epochs", "--iter", type=int, default=5, show_default=True)
+@click.option("--alpha", type=float, default=0.025, show_default=True, help="Starting learning rate.")
+@click.option("--min-count", type=int, default=5, show_default=True)
+@click.option("--max-vocab", type=int, default=21_000_000, show_default=True,
+              help="Prune the rarest words while counting when the table grows past this (0: no limit).")
+@click.option("--sample", type=float, default=1e-3, show_default=True, help="Subsampling threshold (0: off).")
+@click.option("--ns-exponent", type=float, default=0.75, show_default=True, help="Noise distribution exponent.")
+@click.option("--threads", type=int, default=None, help="Worker threads [default: all cores].")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--loss", type=click.Choice(["ns", "softmax"]), default="ns", show_default=True,
+              help="ns: negative sampling; softmax: the exact full-softmax skip-gram.")
+@click.option("--batch", type=click.Choice(["pair", "window"]), default="pair", show_default=True,
+              help="pair: word2vec.c's per-pair updates; window: one set of negatives per window.")
+@click.option("--force", is_flag=True, help="Allow --loss softmax with a vocabulary over 50,000 words.")
+@click.option("--save-context", type=click.Path(dir_okay=False), default=None,
+              help="Also write the output (context) vectors W' here.")
+@click.option("--save-vocab", type=click.Path(dir_okay=False), default=None,
+              help="Write the vocabulary as 'word count' lines (word2vec.c format).")
+@click.option("--read-vocab", type=click.Path(dir_okay=False), default=None,
+              help="Use this vocabulary ('word count' lines) instead of counting the corpus.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def train(corpus, output, fmt, dim, window, negative, epochs, alpha, min_count, max_vocab, sample,
+          ns_exponent, threads, seed, loss, batch, force, save_context, save_vocab, read_vocab, quiet):
+    """Train skip-gram vectors on CORPUS (text, .gz, .bz2 or .xz; one sentence per line)."""
+    from .options import TrainOptions
+
+    opts = TrainOptions(dim=dim, window=window, negative=negative, epochs=epochs, alpha=alpha,
+                        min_count=min_count, max_vocab=max_vocab, sample=sample,
+                        ns_exponent=ns_exponent, threads=threads, seed=seed, loss=loss,
+                        batch=batch, force=force).validate()
+    _check_paths(corpus, output, [save_context, save_vocab])
+
+    from .train import train as run_training
+    from .vocab import Vocab
+
+    vocab = Vocab.load(read_vocab, min_count=min_count) if read_vocab else None
+    result = run_training(corpus, opts, vocab=vocab, progress=not quiet)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    binary = _is_binary(output, fmt)
+    result.save(output, binary=binary)
+    if save_context:
+        result.save(save_context, binary=_is_binary(save_context, fmt), context=True)
+    if save_vocab:
+        result.vocab.save(save_vocab)
+    epochs_done = len(result.loss_history)
+    loss_text = " -> ".join(f"{x:.4f}" for x in (result.loss_history[0], result.loss_history[-1]))
+    click.echo(
+        f"vocabulary {len(result.vocab):,} words; {result.train_words:,} words x {epochs_done} epochs "
+        f"in {result.seconds:.1f} s: {result.words_per_second:,.0f} words/s "
+        f"({result.words_per_second / result.threads:,.0f}/thread, {result.threads} threads); "
+        f"loss {loss_text}; wrote {output}", err=True)
+
+
+def _register_query_commands() -> None:
+    try:
+        from .cli_query import analogy, evaluate, similar
+    except ImportError:  # query side not installed in this tree yet
+        return
+    for command in (similar, analogy, evaluate):
+        cli.add_command(command)
+
+
+_register_query_commands()
+
+
+def main(argv=None) -> None:
+    """Console entry point: run the CLI and turn every expected failure into one line."""
+    try:
+        cli.main(args=argv, prog_name="w2v", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("error: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as exc:
+        click.echo(f"error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+    except TrainingInterrupted as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except W2VError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("error: interrupted; nothing was written", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        # `w2v similar ... | head`: the reader went away; that is not an error.
+        sys.stderr.close()
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,213 @@
+"""Reading a corpus: open (plain, .gz, .bz2, .xz), tokenise, count, encode.
+
+A corpus is bytes.  Words are runs of non-whitespace (ASCII whitespace, as
+word2vec.c); a newline ends a sentence.  Files are read in fixed-size chunks, so a
+corpus that is one 100 MB line costs no more memory than one with short lines.
+
+Pass 1 (:func:`count_words`) counts words; pass 2 (:func:`encode_corpus`) turns
+the corpus into a flat int32 id stream on disk, with ``SENTENCE_END`` between
+sentences and out-of-vocabulary words dropped.  Every epoch replays that stream
+through a memory map, so the text is tokenised exactly twice however many epochs
+are trained.
+
+Words are counted as bytes and decoded once per distinct word (UTF-8, undecodable
+bytes replaced by U+FFFD), which is both fast and safe on garbage input.
+"""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import os
+from typing import BinaryIO, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .errors import W2VError
+from .vocab import Vocab
+
+SENTENCE_END = -1
+# word2vec.c's MAX_STRING is 100 bytes including the terminator; longer words are cut.
+MAX_WORD_BYTES = 99
+CHUNK_BYTES = 1 << 22
+# word2vec.c grows its hash table to 30 M slots and prunes at 70 % full.
+DEFAULT_MAX_VOCAB = 21_000_000
+
+_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open, ".lzma": lzma.open}
+
+
+def open_corpus(path) -> BinaryIO:
+    """Open a corpus file for binary reading, decompressing by extension."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise W2VError(f"corpus {path} is a directory, not a file")
+    if not os.path.exists(path):
+        raise W2VError(f"corpus {path} does not exist")
+    opener = _OPENERS.get(os.path.splitext(path)[1].lower(), open)
+    try:
+        return opener(path, "rb")
+    except OSError as exc:
+        raise W2VError(f"cannot read corpus {path}: {exc.strerror or exc}") from None
+
+
+def iter_chunks(path) -> Iterator[bytes]:
+    """Yield pieces of the corpus that each end on a word boundary.
+
+    A piece ends after its last newline if it has one, else after its last
+    whitespace; the remainder is carried into the next piece.  A single word
+    longer than a chunk is cut there (it is truncated to MAX_WORD_BYTES anyway).
+    """
+    path = os.fspath(path)
+    try:
+        with open_corpus(path) as fh:
+            carry = b""
+            while True:
+                block = fh.read(CHUNK_BYTES)
+                if not block:
+                    break
+                data = carry + block
+                cut = data.rfind(b"\n") + 1
+                if cut == 0:
+                    cut = max(data.rfind(b" "), data.rfind(b"\t"), data.rfind(b"\r")) + 1
+                if cut == 0:
+                    cut = len(data) if len(data) > CHUNK_BYTES else 0
+                carry = data[cut:]
+                if cut:
+                    yield data[:cut]
+            if carry:
+                yield carry
+    except (OSError, EOFError, lzma.LZMAError, ValueError) as exc:
+        # Truncated or corrupt compressed files land here, as do read errors.
+        raise W2VError(f"cannot read corpus {path}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def _decode(word: bytes) -> str:
+    text = word.decode("utf-8", errors="replace")
+    # Unicode knows more whitespace than ASCII (NEL, U+2028, ...); a word must stay
+    # one token for every reader of the text vector format.
+    if len(text.split()) != 1 or text.split()[0] != text:
+        text = "".join("\ufffd" if c.isspace() else c for c in text)
+    return text
+
+
+class CountResult:
+    """What pass 1 learned: the vocabulary plus facts worth reporting."""
+
+    def __init__(self, vocab: Vocab, tokens: int, lookup: Dict[bytes, int], truncated: int):
+        self.vocab = vocab
+        self.tokens = tokens  # all tokens in the corpus, in vocabulary or not
+        self.lookup = lookup  # raw bytes -> id, for pass 2
+        self.truncated = truncated  # distinct words cut to MAX_WORD_BYTES
+
+
+def _prune(counts: Dict[bytes, int], min_reduce: int) -> None:
+    """word2vec.c's ReduceVocab: forget words seen at most ``min_reduce`` times."""
+    for w in [w for w, c in counts.items() if c <= min_reduce]:
+        del counts[w]
+
+
+def count_tokens(token_lists: Iterable[Sequence[bytes]], min_count: int = 5,
+                 max_vocab: int = DEFAULT_MAX_VOCAB, source: str = "corpus") -> CountResult:
+    """Pass 1 over any iterable of byte-token lists."""
+    counts: Dict[bytes, int] = {}
+    tokens = 0
+    min_reduce = 1
+    get = counts.get
+    for toks in token_lists:
+        tokens += len(toks)
+        for t in toks:
+            counts[t] = get(t, 0) + 1
+        if max_vocab and len(counts) > max_vocab:
+            _prune(counts, min_reduce)
+            min_reduce += 1
+    if tokens == 0:
+        raise W2VError(f"{source} is empty: it has no words")
+
+    # Merge over-long words into their truncation and decode each distinct word once.
+    by_text: Dict[str, int] = {}
+    raw_of: Dict[bytes, str] = {}
+    truncated = 0
+    for raw, c in counts.items():
+        key = raw
+        if len(raw) > MAX_WORD_BYTES:
+            key = raw[:MAX_WORD_BYTES]
+            truncated += 1
+        text = _decode(key)
+        raw_of[raw] = text
+        by_text[text] = by_text.get(text, 0) + c
+    vocab = Vocab.from_counts(by_text, min_count=min_count, max_vocab=max_vocab)
+    if not len(vocab):
+        best = max(by_text.values())
+        raise W2VError(f"no word in {source} occurs at least --min-count={min_count} times (the most frequent occurs {best} times)")
+    lookup = {raw: vocab.index[t] for raw, t in raw_of.items() if t in vocab.index}
+    return CountResult(vocab, tokens, lookup, truncated)
+
+
+def count_words(path, min_count: int = 5, max_vocab: int = DEFAULT_MAX_VOCAB) -> CountResult:
+    """Pass 1 over a corpus file."""
+    return count_tokens((chunk.split() for chunk in iter_chunks(path)), min_count, max_vocab, source=f"corpus {os.fspath(path)}")
+
+
+def _encode_lines(lines: Iterable[bytes], lookup: Dict[bytes, int], trailing_break: bool) -> np.ndarray:
+    get = lookup.get
+    out: List[int] = []
+    append, extend = out.append, out.extend
+    for line in lines:
+        extend([get(t, -2) for t in line.split()])
+        append(SENTENCE_END)
+    if not trailing_break and out:
+        out.pop()
+    arr = np.array(out, dtype=np.int32)
+    return arr[arr != -2]
+
+
+def encode_corpus(path, counted: CountResult, out_path) -> Tuple[np.memmap, int]:
+    """Pass 2: write the id stream of ``path`` to ``out_path``; return it memory-mapped
+    and the number of word tokens in it."""
+    n_words = 0
+    n_items = 0
+    try:
+        with open(out_path, "wb") as out:
+            for chunk in iter_chunks(path):
+                lines = chunk.split(b"\n")
+                ends_line = chunk.endswith(b"\n")
+                if ends_line:
+                    lines.pop()  # the empty piece after the final newline
+                ids = _encode_lines(lines, counted.lookup, trailing_break=ends_line)
+                ids.tofile(out)
+                n_items += len(ids)
+                n_words += int(np.count_nonzero(ids >= 0))
+    except OSError as exc:
+        raise W2VError(f"cannot write the encoded corpus to {out_path}: {exc.strerror or exc}") from None
+    return _map(out_path, n_items), n_words
+
+
+def encode_tokens(token_lists: Iterable[Sequence[bytes]], counted: CountResult) -> Tuple[np.ndarray, int]:
+    """Pass 2 for an in-memory corpus (each token list is one sentence)."""
+    parts = []
+    get = counted.lookup.get
+    for toks in token_lists:
+        ids = np.array([get(t, -2) for t in toks] + [SENTENCE_END], dtype=np.int32)
+        parts.append(ids[ids != -2])
+    stream = np.concatenate(parts) if parts else np.zeros(0, np.int32)
+    return stream, int(np.count_nonzero(stream >= 0))
+
+
+def _map(path, n_items: int) -> np.ndarray:
+    if n_items == 0:
+        return np.zeros(0, dtype=np.int32)
+    return np.memmap(path, dtype=np.int32, mode="r", shape=(n_items,))
+
+
+def as_byte_sentences(sentences: Iterable[Iterable[str]]) -> Callable[[], Iterator[List[bytes]]]:
+    """Wrap an iterable of token lists (str or bytes) for the two passes.
+
+    Returns a function producing a fresh iterator, so a re-iterable input
+    (a list, or a gensim-style corpus object) can be read twice.
+    """
+    def gen() -> Iterator[List[bytes]]:
+        for sent in sentences:
+            yield [t.encode("utf-8") if isinstance(t, str) else bytes(t) for t in sent]
+    return gen

@@ -1,0 +1,71 @@
+"""A small, fast per-thread random number generator for the kernels.
+
+xorshift64* (Vigna 2016): one 64-bit state word per thread, kept in a
+one-element uint64 array so kernels can advance it in place.  Each thread's state
+comes from splitmix64 of (seed, epoch, thread), so runs are reproducible and
+threads draw independent streams.  All arithmetic stays in uint64: mixing in a
+signed int would make Numba promote to float64.
+"""
+
+import numpy as np
+from numba import njit
+
+_MUL = np.uint64(0x2545F4914F6CDD1D)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_INV53 = 1.0 / 9007199254740992.0  # 2**-53
+_INV32 = 1.0 / 4294967296.0  # 2**-32
+_LOW32 = np.uint64(0xFFFFFFFF)
+
+
+@njit(cache=True, inline="always")
+def splitmix64(x):
+    z = np.uint64(x) + _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True)
+def thread_seed(seed, epoch, thread):
+    """A non-zero starting state for (seed, epoch, thread)."""
+    s = splitmix64(np.uint64(seed))
+    s = splitmix64(s ^ np.uint64(epoch))
+    s = splitmix64(s ^ np.uint64(thread))
+    if s == np.uint64(0):
+        s = _GOLDEN
+    return s
+
+
+@njit(cache=True, inline="always")
+def next_u64(state):
+    x = state[0]
+    x ^= x >> np.uint64(12)
+    x ^= x << np.uint64(25)
+    x ^= x >> np.uint64(27)
+    state[0] = x
+    return x * _MUL
+
+
+@njit(cache=True, inline="always")
+def uniform(state):
+    """A float in [0, 1)."""
+    return float(next_u64(state) >> np.uint64(11)) * _INV53
+
+
+@njit(cache=True, inline="always")
+def below(state, n):
+    """An integer in [0, n) for n < 2**32 (Lemire's multiply-shift, no division)."""
+    return np.int64(((next_u64(state) >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32))
+
+
+@njit(cache=True, inline="always")
+def alias_draw(state, prob, alias):
+    """One draw from an alias table with a single 64-bit random number:
+    the high half picks the column, the low half decides column or alias."""
+    r = next_u64(state)
+    col = np.int64(((r >> np.uint64(32)) * np.uint64(prob.shape[0])) >> np.uint64(32))
+    if float(r & _LOW32) * _INV32 < prob[col]:
+        return col
+    return np.int64(alias[col])

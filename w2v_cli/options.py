@@ -1,0 +1,72 @@
+"""Training options, their defaults and their allowed ranges, in one place.
+
+The CLI and the Python API both build a :class:`TrainOptions`; ``validate`` gives
+the one-line message a user sees for a value out of range.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Optional
+
+from .errors import W2VError
+
+# name: (low, high, integer?) — inclusive bounds; None means unbounded.
+_RANGES = {
+    "dim": (1, 10_000, True),
+    "window": (1, 1_000, True),
+    "negative": (1, 1_000, True),
+    "epochs": (1, 100_000, True),
+    "alpha": (1e-12, 10.0, False),
+    "min_count": (1, None, True),
+    "sample": (0.0, 1.0, False),
+    "ns_exponent": (-10.0, 10.0, False),
+    "threads": (1, 4096, True),
+    "seed": (0, 2**63 - 1, True),
+    "max_vocab": (0, None, True),
+}
+
+
+@dataclasses.dataclass
+class TrainOptions:
+    dim: int = 100
+    window: int = 5
+    negative: int = 5
+    epochs: int = 5
+    alpha: float = 0.025
+    min_count: int = 5
+    sample: float = 1e-3
+    ns_exponent: float = 0.75
+    threads: Optional[int] = None  # None: all cores
+    seed: int = 1
+    max_vocab: int = 21_000_000
+    loss: str = "ns"  # "ns" (SGNS) or "softmax"
+    batch: str = "pair"  # "pair" (word2vec.c order) or "window" (shared negatives)
+    force: bool = False  # allow softmax with a large vocabulary
+
+    @property
+    def min_alpha(self) -> float:
+        # word2vec.c floors the learning rate at alpha * 1e-4.
+        return self.alpha * 1e-4
+
+    def validate(self) -> "TrainOptions":
+        for name, (lo, hi, integer) in _RANGES.items():
+            value = getattr(self, name)
+            if value is None:
+                continue
+            flag = "--" + name.replace("_", "-")
+            rng = f"[{lo}, {'inf' if hi is None else hi}]"
+            if integer and (isinstance(value, bool) or int(value) != value):
+                raise W2VError(f"{flag} must be an integer in {rng}, got {value}")
+            if value != value or (lo is not None and value < lo) or (hi is not None and value > hi):
+                raise W2VError(f"{flag} must be in {rng}, got {value}")
+        if self.loss not in ("ns", "softmax"):
+            raise W2VError(f"--loss must be 'ns' or 'softmax', got {self.loss!r}")
+        if self.batch not in ("pair", "window"):
+            raise W2VError(f"--batch must be 'pair' or 'window', got {self.batch!r}")
+        return self
+
+    def resolved_threads(self) -> int:
+        cores = os.cpu_count() or 1
+        return min(self.threads or cores, cores)
