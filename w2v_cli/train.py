@@ -147,6 +147,8 @@ def _run_epochs(stream, vocab, W, Wp, opts: TrainOptions, threads: int, train_wo
     from .kernels import sgns
     from .progress import TrainProgress
 
+    epoch_kernel = _epoch_kernel(opts)
+
     numba.set_num_threads(threads)
     keep = keep_probabilities(vocab.counts, opts.sample)
     noise_prob, noise_alias = build_alias(noise_weights(vocab.counts, opts.ns_exponent))
@@ -167,7 +169,7 @@ def _run_epochs(stream, vocab, W, Wp, opts: TrainOptions, threads: int, train_wo
                 args = (stream, bounds, W, Wp, keep, noise_prob, noise_alias, opts.window,
                         opts.negative, opts.alpha, opts.min_alpha, done_before, total,
                         *counters, stop, opts.seed, epoch)
-                _run_in_worker(sgns.train_epoch, args, stop,
+                _run_in_worker(epoch_kernel, args, stop,
                                lambda: bar.update(done_before + int(counters[0].sum()),
                                                   counters[1].sum(), int(counters[2].sum())))
                 pairs = int(counters[2].sum())
@@ -186,6 +188,13 @@ def _run_epochs(stream, vocab, W, Wp, opts: TrainOptions, threads: int, train_wo
     finally:
         bar.close()
     return history, time.perf_counter() - start
+
+
+def _epoch_kernel(opts: TrainOptions):
+    """The Numba function that trains one epoch for these options.  Every epoch
+    kernel takes the same arguments (see kernels.sgns.train_epoch)."""
+    from .kernels import sgns
+    return sgns.train_epoch
 
 
 def _run_in_worker(kernel, args, stop, poll, interval: float = 0.2) -> None:
