@@ -33,6 +33,7 @@ class TrainResult:
     W: np.ndarray  # input vectors, the word embeddings (V x D float32)
     Wp: np.ndarray  # output (context) vectors
     loss_history: List[float]  # mean training loss (-J per positive pair) per epoch
+    pair_history: List[int]  # positive (context, centre) pairs trained per epoch
     tokens: int  # corpus tokens read in pass 1
     train_words: int  # in-vocabulary tokens per epoch
     seconds: float  # wall time of the epochs
@@ -136,9 +137,9 @@ def train(corpus: Union[str, os.PathLike, Iterable[Sequence[str]]], options: Opt
         if opts.loss == "softmax" and len(vocab) > 50_000 and not opts.force:
             raise W2VError(f"--loss softmax over {len(vocab)} words is hopelessly slow (limit 50000); use --loss ns or add --force")
         W, Wp = init_vectors(len(vocab), opts.dim, opts.seed)
-        history, seconds = _run_epochs(stream, vocab, W, Wp, opts, threads, train_words, progress, on_epoch)
+        history, pairs, seconds = _run_epochs(stream, vocab, W, Wp, opts, threads, train_words, progress, on_epoch)
         del stream  # release the memory map before the directory goes
-    return TrainResult(vocab, W, Wp, history, tokens, train_words, seconds, threads, notes)
+    return TrainResult(vocab, W, Wp, history, pairs, tokens, train_words, seconds, threads, notes)
 
 
 def _run_epochs(stream, vocab, W, Wp, opts: TrainOptions, threads: int, train_words: int,
@@ -158,6 +159,7 @@ def _run_epochs(stream, vocab, W, Wp, opts: TrainOptions, threads: int, train_wo
     counters = np.zeros(slots, np.int64), np.zeros(slots, np.float64), np.zeros(slots, np.int64)
     stop = np.zeros(1, np.int32)
     history: List[float] = []
+    pair_history: List[int] = []
     bar = TrainProgress(total, opts.alpha, opts.min_alpha, enabled=progress)
     start = time.perf_counter()
     try:
@@ -174,10 +176,12 @@ def _run_epochs(stream, vocab, W, Wp, opts: TrainOptions, threads: int, train_wo
                                                   counters[1].sum(), int(counters[2].sum())))
                 pairs = int(counters[2].sum())
                 mean_loss = float(counters[1].sum() / pairs) if pairs else float("nan")
-                if not np.isfinite(mean_loss) or not np.isfinite(W).all() or not np.isfinite(Wp).all():
+                # An epoch with no pairs (every word subsampled away) has no loss; that is not divergence.
+                if (pairs and not np.isfinite(mean_loss)) or not np.isfinite(W).all() or not np.isfinite(Wp).all():
                     raise TrainingDiverged(
                         f"training diverged in epoch {epoch + 1} (loss {mean_loss}); lower --alpha (now {opts.alpha})")
                 history.append(mean_loss)
+                pair_history.append(pairs)
                 bar.epoch_done(epoch + 1, mean_loss)
                 if on_epoch is not None:
                     on_epoch(epoch, mean_loss)
@@ -187,7 +191,7 @@ def _run_epochs(stream, vocab, W, Wp, opts: TrainOptions, threads: int, train_wo
             f"training interrupted after {done_words:,} of {total:,} words ({100.0 * done_words / total:.1f} %); nothing was written") from None
     finally:
         bar.close()
-    return history, time.perf_counter() - start
+    return history, pair_history, time.perf_counter() - start
 
 
 def _epoch_kernel(opts: TrainOptions):

@@ -1,0 +1,56 @@
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+
+def planted_sentences(n_groups=8, group_size=6, n_sentences=2500, length=12, noise=0.1, seed=0):
+    """Sentences whose words come from one group each (plus a little noise from
+    a shared pool): words of a group share contexts, so they should end up
+    nearest neighbours of each other."""
+    rng = np.random.default_rng(seed)
+    sentences = []
+    for _ in range(n_sentences):
+        g = rng.integers(n_groups)
+        sent = []
+        for _ in range(length):
+            if rng.random() < noise:
+                sent.append(f"noise{rng.integers(20)}")
+            else:
+                sent.append(f"g{g}_{rng.integers(group_size)}")
+        sentences.append(sent)
+    return sentences
+
+
+def group_precision(words, vectors, k=3):
+    """Share of (word, neighbour) among the k nearest neighbours of every group
+    word that belong to the word's own group."""
+    V = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = {w: i for i, w in enumerate(words)}
+    group_words = [w for w in words if w.startswith("g")]
+    rows = np.array([index[w] for w in group_words])
+    sims = V[rows] @ V[rows].T
+    np.fill_diagonal(sims, -np.inf)
+    hits = 0
+    for i, w in enumerate(group_words):
+        nn = np.argsort(-sims[i])[:k]
+        hits += sum(group_words[j].split("_")[0] == w.split("_")[0] for j in nn)
+    return hits / (k * len(group_words))
+
+
+def run_w2v(*args, input=None, env=None, timeout=300):
+    """Run the CLI in a subprocess, the way a user does."""
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    return subprocess.run([sys.executable, "-m", "w2v_cli", *map(str, args)], capture_output=True,
+                          text=True, input=input, env=full_env, timeout=timeout)
+
+
+@pytest.fixture
+def planted_corpus(tmp_path):
+    path = tmp_path / "planted.txt"
+    path.write_text("\n".join(" ".join(s) for s in planted_sentences()) + "\n")
+    return path

@@ -1,0 +1,72 @@
+"""Noise (alias) table and subsampling keep-probabilities."""
+
+import numpy as np
+import pytest
+from numba import njit
+
+from w2v_cli.kernels.rng import alias_draw, below, uniform
+from w2v_cli.sampling import alias_probabilities, build_alias, keep_probabilities, noise_weights
+
+
+@njit(cache=True)
+def _draw_counts(prob, alias, n, seed):
+    state = np.empty(1, np.uint64)
+    state[0] = seed
+    out = np.zeros(prob.shape[0], np.int64)
+    for _ in range(n):
+        out[alias_draw(state, prob, alias)] += 1
+    return out
+
+
+def test_alias_table_is_exact():
+    counts = np.array([5000, 1200, 700, 300, 44, 9, 5, 5, 1], dtype=np.int64)
+    prob, alias = build_alias(noise_weights(counts, 0.75))
+    target = counts ** 0.75 / (counts ** 0.75).sum()
+    np.testing.assert_allclose(alias_probabilities(prob, alias), target, atol=1e-7)
+
+
+@pytest.mark.parametrize("exponent", [0.75, 1.0, 0.0])
+def test_alias_draws_follow_count_power(exponent):
+    counts = np.array([9000, 3000, 1000, 400, 100, 20, 7, 1], dtype=np.int64)
+    prob, alias = build_alias(noise_weights(counts, exponent))
+    n = 2_000_000
+    freq = _draw_counts(prob, alias, n, 99)
+    p = counts ** exponent / (counts ** exponent).sum()
+    sigma = np.sqrt(n * p * (1 - p))
+    # Every cell within 5 binomial standard deviations of its expectation.
+    assert np.all(np.abs(freq - n * p) < 5 * sigma + 1), (freq, n * p)
+
+
+def test_keep_probability_formula():
+    counts = np.array([1_000_000, 10_000, 100, 1], dtype=np.int64)
+    t = 1e-3
+    keep = keep_probabilities(counts, t)
+    f = counts / counts.sum()
+    expected = np.minimum((np.sqrt(f / t) + 1) * t / f, 1.0)
+    np.testing.assert_allclose(keep, expected, rtol=1e-6)
+    # The most frequent word (f ~ 0.99) is kept about sqrt(t/f) + t/f of the time.
+    assert keep[0] == pytest.approx(np.sqrt(t / f[0]) + t / f[0], rel=1e-5)
+    assert keep[2] == 1.0 and keep[3] == 1.0
+    np.testing.assert_array_equal(keep_probabilities(counts, 0.0), 1.0)
+
+
+@njit(cache=True)
+def _uniform_moments(n, seed):
+    state = np.empty(1, np.uint64)
+    state[0] = seed
+    s = 0.0
+    s2 = 0.0
+    hist = np.zeros(10, np.int64)
+    for _ in range(n):
+        x = uniform(state)
+        s += x
+        s2 += x * x
+        hist[below(state, 10)] += 1
+    return s / n, s2 / n, hist
+
+
+def test_rng_uniform_and_below():
+    mean, sq, hist = _uniform_moments(1_000_000, 7)
+    assert mean == pytest.approx(0.5, abs=3e-3)
+    assert sq == pytest.approx(1 / 3, abs=3e-3)
+    assert np.all(np.abs(hist - 100_000) < 5 * np.sqrt(100_000 * 0.09))
