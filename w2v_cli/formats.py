@@ -14,6 +14,7 @@ line (text) or byte offset (binary) where it went wrong.
 
 import os
 import re
+import warnings
 
 import numpy as np
 
@@ -202,13 +203,17 @@ def _read_text(path, data, body, n, dim):
     if len(lines) > n:
         raise W2VError(f"{path}: line {n + 2}: more rows than the {n} the header promises")
 
+    if n == 0:
+        return [], np.zeros((0, dim), np.float32)
     parts = [line.partition(" ") for line in lines]
     words = [p[0] for p in parts]
     vectors = None
     if all(words):
         try:
-            vectors = np.loadtxt([p[2] for p in parts], dtype=np.float32, delimiter=None,
-                                 comments=None, quotechar=None, ndmin=2)
+            with warnings.catch_warnings():  # an empty row is reported by _scan_text instead
+                warnings.simplefilter("ignore")
+                vectors = np.loadtxt([p[2] for p in parts], dtype=np.float32, delimiter=None,
+                                     comments=None, quotechar=None, ndmin=2)
         except ValueError:
             vectors = None
     if vectors is None or vectors.shape != (n, dim):
