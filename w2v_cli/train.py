@@ -197,8 +197,11 @@ def _run_epochs(stream, vocab, W, Wp, opts: TrainOptions, threads: int, train_wo
 def _epoch_kernel(opts: TrainOptions):
     """The Numba function that trains one epoch for these options.  Every epoch
     kernel takes the same arguments (see kernels.sgns.train_epoch)."""
+    if opts.loss == "softmax":
+        from .kernels import softmax
+        return softmax.train_epoch
     from .kernels import sgns
-    return sgns.train_epoch
+    return sgns.train_epoch_window if opts.batch == "window" else sgns.train_epoch
 
 
 def _run_in_worker(kernel, args, stop, poll, interval: float = 0.2) -> None:
