@@ -176,6 +176,12 @@ _W2V_TIME_PATTERNS = [
 def parse_w2v_train_seconds(text: str) -> float | None:
     lines = [l for l in text.replace("\r", "\n").splitlines() if l.strip()]
     for line in reversed(lines[-5:]):
+        # "906,025 words x 1 epochs in 1.2 s: 767,517 words/s (...)": the rate has more digits
+        m = re.search(r"([0-9,]+) words x ([0-9]+) epochs? in ([0-9.]+) s: ([0-9,.]+) words/s", line)
+        if m:
+            w, e, _s, r = (float(g.replace(",", "")) for g in m.groups())
+            if r > 0:
+                return w * e / r
         for pat in _W2V_TIME_PATTERNS:
             m = re.search(pat, line, re.I)
             if m:
@@ -248,6 +254,9 @@ def run_system(name: str, s: dict, a, corpus_words: int, w2v_cmd, outdir: str, t
             train_s, how = t1 - t0, "first -> last progress output (stdbuf -o0)"
     elif kind == "w2v":
         res["summary"] = (text.strip().splitlines() or [""])[-1][-300:]
+        m = re.findall(r"([0-9,]+) words/s", text)
+        if m:
+            res["self_reported_words_per_s"] = float(m[-1].replace(",", ""))
         t = parse_w2v_train_seconds(text)
         if t:
             train_s, how = t, "w2v's own summary line"
