@@ -137,54 +137,78 @@ def _looks_like_text(data, start, dim):
 
 
 def _read_binary(path, data, pos, n, dim):
-    """One Python step per row (find the space), then one bulk copy of all vector bytes."""
+    """A tight Python loop finds where each row's word ends (raw float bytes may contain
+    spaces, so rows must be walked in order); validation and the copy of all vector
+    bytes are then done in bulk.  (The file is read, not mmap'ed: a file truncated by
+    someone else while mapped would kill the process with SIGBUS.)"""
     row_bytes = dim * _FLOAT.itemsize
     size = len(data)
-    view = memoryview(data)
-    words, chunks, offsets = [], [], []
-    for i in range(n):
+    find = data.find
+    starts, spaces = [], []  # where each row's word starts, where its space is
+    space = 0
+    for _ in range(n):
         if pos < size and data[pos] == 10:  # word2vec.c's newline after the previous vector
             pos += 1
+        space = find(b" ", pos)
+        if space < 0 or space + 1 + row_bytes > size:
+            break
+        starts.append(pos)
+        spaces.append(space)
+        pos = space + 1 + row_bytes
+
+    raws = [data[s:e] for s, e in zip(starts, spaces)]
+    if len(raws) < n and 0 <= space:
+        raws.append(data[pos:space])  # the incomplete row's word: is it even a word?
+    bad = _first_bad_word(raws)
+    if bad is not None:
+        where = starts[bad] if bad < len(starts) else pos
+        raise W2VError(
+            f"{path}: no word followed by a space at byte offset {where} (vector {bad + 1} of {n}); "
+            "the file is damaged or truncated, or its header gives the wrong dimension"
+        )
+    found = len(starts)
+    if found < n:
         if pos >= size:
-            raise W2VError(
-                f"{path} is truncated: the header promises {n} vectors but the file ends after {i} "
-                f"(byte offset {pos})"
-            )
-        space = data.find(b" ", pos)
-        raw = data[pos:space] if space >= 0 else b""
-        if not raw or b"\n" in raw or b"\t" in raw or b"\r" in raw:
-            raise W2VError(
-                f"{path}: no word followed by a space at byte offset {pos} (vector {i + 1} of {n}); "
-                "the file is damaged or truncated, or its header gives the wrong dimension"
-            )
-        start = space + 1
-        if start + row_bytes > size:
-            raise W2VError(
-                f"{path} is truncated: vector {i + 1} of {n} at byte offset {start} needs "
-                f"{row_bytes} bytes, only {size - start} remain"
-            )
-        words.append(raw.decode("utf-8", "replace"))
-        chunks.append(view[start:start + row_bytes])
-        offsets.append(pos)
-        pos = start + row_bytes
+            raise W2VError(f"{path} is truncated: the header promises {n} vectors but the file ends "
+                           f"after {found} (byte offset {pos})")
+        if space < 0:
+            raise W2VError(f"{path}: no word followed by a space at byte offset {pos} (vector {found + 1} of {n}); "
+                           "the file is damaged or truncated, or its header gives the wrong dimension")
+        raise W2VError(f"{path} is truncated: vector {found + 1} of {n} at byte offset {space + 1} needs "
+                       f"{row_bytes} bytes, only {size - space - 1} remain")
     if data[pos:].strip(b"\n\r\t ") != b"":
         raise W2VError(
             f"{path}: unexpected data at byte offset {pos} after the {n} vectors the header promises; "
             "the header gives the wrong vocabulary size or dimension"
         )
+
+    view = memoryview(data)
     # Joining into a bytearray gives numpy a writable buffer: one copy in all.
-    vectors = np.frombuffer(bytearray().join(chunks), dtype=_FLOAT).reshape(n, dim)
+    joined = bytearray().join([view[e + 1:e + 1 + row_bytes] for e in spaces])
+    vectors = np.frombuffer(joined, dtype=_FLOAT).reshape(n, dim)
     if _FLOAT != np.dtype(np.float32):  # big-endian machine
         vectors = vectors.astype(np.float32)
+    words = [raw.decode("utf-8", "replace") for raw in raws]
     bad = ~np.isfinite(vectors).all(axis=1)
     if bad.any():
         row = int(np.argmax(bad))
-        raise W2VError(f"{path}: byte offset {offsets[row]}: the vector of {words[row]!r} contains NaN or inf")
+        raise W2VError(f"{path}: byte offset {starts[row]}: the vector of {words[row]!r} contains NaN or inf")
     dup = _first_duplicate(words)
     if dup is not None:
-        raise W2VError(f"{path}: byte offset {offsets[dup[1]]}: word {words[dup[1]]!r} appears twice "
+        raise W2VError(f"{path}: byte offset {starts[dup[1]]}: word {words[dup[1]]!r} appears twice "
                        f"(vectors {dup[0] + 1} and {dup[1] + 1})")
     return words, vectors
+
+
+def _first_bad_word(raws):
+    """Index of the first empty word or word containing a line break or tab, else None."""
+    joined = b" ".join(raws)
+    if all(raws) and b"\n" not in joined and b"\t" not in joined and b"\r" not in joined:
+        return None
+    for i, raw in enumerate(raws):
+        if not raw or b"\n" in raw or b"\t" in raw or b"\r" in raw:
+            return i
+    return None
 
 
 def _read_text(path, data, body, n, dim):

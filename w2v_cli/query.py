@@ -43,9 +43,7 @@ class KeyedVectors:
             raise W2VError(f"{len(words)} words but vectors of shape {vectors.shape}")
         self.words = list(words)
         self.vectors = vectors
-        self.index = {}
-        for i, word in enumerate(self.words):
-            self.index.setdefault(word, i)
+        self.index = dict(zip(self.words, range(len(self.words))))
         if len(self.index) != len(self.words):
             raise W2VError("the vocabulary contains a word twice")
         self._norms = None
