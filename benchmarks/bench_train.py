@@ -224,8 +224,11 @@ def run_system(name: str, s: dict, a, corpus_words: int, w2v_cmd, outdir: str, t
     else:
         raise ValueError(kind)
     res["cmd"] = " ".join(shlex.quote(c) for c in cmd)
+    load0 = os.getloadavg()[0]
     rc, text, chunks, wall, rss = run_streaming(cmd, env=env, timeout=a.timeout)
-    res.update(rc=rc, wall_s=wall, peak_rss_mb=rss / 1024.0, vectors=out_bin)
+    # the 1-minute load average before/after: other jobs on the machine skew timings
+    res.update(rc=rc, wall_s=wall, peak_rss_mb=rss / 1024.0, vectors=out_bin,
+               loadavg_before=load0, loadavg_after=os.getloadavg()[0])
     if rc != 0 or not os.path.exists(out_bin):
         res["error"] = f"exit {rc}: " + " | ".join(text.strip().splitlines()[-3:])[-400:]
         return res
