@@ -1,0 +1,55 @@
+# w2v: common tasks. Corpora and peers go to git-ignored corpora/data/ and peers/.
+PYTHON ?= python
+THREADS ?= 2
+GCIDE := corpora/data/gcide.txt
+TEXT8 := corpora/data/text8.txt
+SYNTH := corpora/data/synth2m.txt
+QUICK := benchmarks/work/gcide-1m.txt
+# full comparison settings (DESIGN.md): dim 100, window 5, negative 5, sample 1e-4, 5 epochs, min-count 5
+BENCH_ARGS := --dim 100 --window 5 --negative 5 --sample 1e-4 --epochs 5 --min-count 5 --threads $(THREADS)
+
+.PHONY: install test corpus-gcide corpus-text8 corpus-synth peers bench-quick bench bench-scaling demo clean-bench
+
+install:
+	$(PYTHON) -m pip install -e .[test]
+
+test:
+	$(PYTHON) -m pytest -q
+
+$(GCIDE):
+	$(PYTHON) corpora/make_gcide.py --out $(GCIDE)
+
+corpus-gcide: $(GCIDE)
+
+corpus-text8:
+	$(PYTHON) corpora/get_text8.py --out $(TEXT8)
+
+corpus-synth:
+	$(PYTHON) corpora/synth.py --tokens 2M --seed 1 --out $(SYNTH)
+
+peers:
+	bash benchmarks/peers.sh
+
+# a minute or two: first 1 M words of GCIDE, w2v vs gensim corpus_file, 1 repeat, 2 epochs
+$(QUICK): $(GCIDE)
+	mkdir -p benchmarks/work && head -n 1000 $(GCIDE) > $(QUICK)
+
+bench-quick: $(QUICK)
+	$(PYTHON) benchmarks/bench_train.py --corpus $(QUICK) --systems w2v,gensim-file --epochs 2 \
+		--sample 1e-4 --threads $(THREADS) --repeats 1
+
+# the full comparison: GCIDE, all systems (peers built if missing), then the scaling run
+bench: $(GCIDE)
+	@test -x peers/word2vec/word2vec || bash benchmarks/peers.sh
+	$(PYTHON) benchmarks/bench_train.py --corpus $(GCIDE) $(BENCH_ARGS) \
+		--systems w2v,gensim-file,gensim-iter,word2vec.c,fasttext --repeats 1 --cold-start
+	$(PYTHON) benchmarks/bench_scaling.py --sizes 1M,4M,16M --threads 1,2
+
+bench-scaling:
+	$(PYTHON) benchmarks/bench_scaling.py --sizes 1M,4M,16M --threads 1,2
+
+demo: $(GCIDE)
+	w2v train $(GCIDE) -o vectors.bin || $(PYTHON) -m w2v_cli.cli train $(GCIDE) -o vectors.bin
+
+clean-bench:
+	rm -rf benchmarks/work
