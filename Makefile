@@ -1,5 +1,6 @@
 # w2v: common tasks. Corpora and peers go to git-ignored corpora/data/ and peers/.
 PYTHON ?= python
+W2V ?= $(if $(shell command -v w2v),w2v,$(PYTHON) -m w2v_cli.cli)
 THREADS ?= 2
 GCIDE := corpora/data/gcide.txt
 TEXT8 := corpora/data/text8.txt
@@ -49,7 +50,7 @@ bench-scaling:
 	$(PYTHON) benchmarks/bench_scaling.py --sizes 1M,4M,16M --threads 1,2
 
 demo: $(GCIDE)
-	w2v train $(GCIDE) -o vectors.bin || $(PYTHON) -m w2v_cli.cli train $(GCIDE) -o vectors.bin
+	$(W2V) train $(GCIDE) -o vectors.bin
 
 clean-bench:
 	rm -rf benchmarks/work
