@@ -141,3 +141,17 @@ def test_correlations_equal_scipy():
 def test_correlation_of_constant_is_nan():
     assert np.isnan(pearson([1, 1, 1], [1, 2, 3]))
     assert np.isnan(spearman([1, 2, 3], [5, 5, 5]))
+
+
+@pytest.mark.parametrize("n", [5, 8, 9, 200, 1000, 1025, 4097])
+def test_batched_top_k_equals_plain_partial_sort(n):
+    from w2v_cli.evaluate import _top_rows
+    from w2v_cli.query import top_indices
+
+    rng = np.random.default_rng(n)
+    dists = rng.standard_normal((40, n)).astype(np.float32)
+    dists[0, :] = -1.0
+    dists[0, 3] = 5.0  # one clear winner in an otherwise flat row
+    expected = np.array([top_indices(row, 8) for row in dists])
+    np.testing.assert_array_equal(_top_rows(dists[1:], 8), expected[1:])
+    assert _top_rows(dists[:1], 8)[0][0] == 3
