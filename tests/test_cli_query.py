@@ -191,3 +191,18 @@ def test_w2v_similar_through_the_main_cli(model):
     bad = subprocess.run([sys.executable, "-c", code, "similar", "kinng", "-m", str(model)],
                          capture_output=True, text=True)
     assert bad.returncode != 0 and len(bad.stderr.splitlines()) == 1 and "'king'" in bad.stderr
+
+
+def test_evaluate_pair_file_without_known_words_is_reported_not_fatal(run, model, tmp_path):
+    unknown = tmp_path / "unknown.tsv"
+    unknown.write_text("qqq\tzzz\t3\n")
+    single = tmp_path / "single.tsv"
+    single.write_text("king\tqueen\t9\n")  # one pair: correlation undefined
+    result = run(evaluate, [model, "--pairs", unknown, "--pairs", single, "--json"])
+    assert result.exit_code == 0
+    data = json.loads(result.stdout, parse_constant=pytest.fail)  # strict JSON: NaN became null
+    assert "no usable word pairs" in data["pairs"][0]["error"]
+    assert data["pairs"][1]["spearman"] is None and data["pairs"][1]["pairs"] == 1
+    assert "not evaluated" in run(evaluate, [model, "--pairs", unknown]).stdout
+    missing = run(evaluate, [model, "--pairs", tmp_path / "missing.tsv"])
+    assert missing.exit_code != 0 and "missing.tsv" in missing.stderr

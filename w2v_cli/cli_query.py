@@ -129,9 +129,9 @@ def analogy(a, b, c, topn, method, model, as_json):
 @click.command()
 @click.argument("model_path", required=False, metavar="[MODEL]")
 @model_option
-@click.option("--analogies", type=click.Path(dir_okay=False), metavar="FILE",
+@click.option("--analogies", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
               help="Analogy questions (questions-words format).")
-@click.option("--pairs", type=click.Path(dir_okay=False), metavar="FILE", multiple=True,
+@click.option("--pairs", type=click.Path(exists=True, dir_okay=False), metavar="FILE", multiple=True,
               help="Word pairs with human scores, tab-separated (repeatable).")
 @click.option("--restrict-vocab", default=30000, show_default=True, type=click.IntRange(min=1),
               help="Analogies use only the first N words of the vectors file (gensim's restrict_vocab).")
@@ -154,11 +154,27 @@ def evaluate(model_path, model, analogies, pairs, restrict_vocab, as_json):
     if analogies:
         result = evaluate_analogies(kv, analogies, restrict_vocab=restrict_vocab)
         report["analogies"] = _analogy_summary(result)
-    report["pairs"] = [evaluate_word_pairs(kv, p) for p in pairs]
+    report["pairs"] = []
+    for path in pairs:
+        try:
+            report["pairs"].append(evaluate_word_pairs(kv, path))
+        except W2VError as exc:  # e.g. every pair unknown to a small model: report it, go on
+            report["pairs"].append({"file": str(path), "error": str(exc)})
     if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False, default=str))
+        click.echo(json.dumps(_json_safe(report), ensure_ascii=False, default=str))
     else:
         _print_evaluation(report)
+
+
+def _json_safe(value):
+    """NaN (a correlation over constant scores) is not JSON: write null."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
 
 
 def _analogy_summary(result):
@@ -194,5 +210,8 @@ def _print_evaluation(report):
     if report["pairs"]:
         click.echo("\nword pairs:")
         for p in report["pairs"]:
+            if "error" in p:
+                click.echo(f"  {Path(p['file']).name:<30} not evaluated: {p['error']}")
+                continue
             click.echo(f"  {Path(str(p['file'])).name:<30} spearman {p['spearman']:.4f}  pearson {p['pearson']:.4f}"
                        f"  pairs {p['pairs']}/{p['pairs'] + p['oov']} ({p['oov_ratio']:.1f}% unknown)")
