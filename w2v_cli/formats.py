@@ -77,9 +77,9 @@ def _check_words_for_writing(path, words):
 def load_word2vec(path, binary=None):
     """Read a word2vec file; return ``(words, vectors)`` with vectors float32 (V, D), C-contiguous.
 
-    ``binary=None`` decides from the content: a text file's first row is D+1
-    space-separated tokens of which the last D parse as numbers, which raw
-    float32 bytes essentially never are.
+    ``binary=None`` decides from the content, not the file name: the first rows of
+    a text file are printable UTF-8, raw float32 bytes essentially never are.  If
+    that guess fails to load, the other format is tried before giving up.
     """
     path = os.fspath(path)
     try:
