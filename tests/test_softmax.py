@@ -205,3 +205,36 @@ def test_softmax_refuses_large_vocabulary_without_force():
     train(sentences, vocab=_big_vocab(50_000), loss="softmax", min_count=1, dim=2, epochs=1,
           threads=1, progress=False)
     train(sentences, vocab=big, loss="ns", min_count=1, dim=2, epochs=1, threads=1, progress=False)
+
+
+def test_read_sentence_and_window_bounds():
+    from w2v_cli.kernels.stream import read_sentence, window_bounds
+    stream = np.array([3, 1, -1, 2, 0, 0, 1, -1], dtype=np.int32)
+    state = np.array([12345], dtype=np.uint64)
+    buf = np.empty(3, np.int32)
+    keep_all = np.ones(4)
+    pos, n, read = read_sentence(stream, 0, len(stream), keep_all, state, buf)
+    assert (pos, n, read) == (3, 2, 2) and list(buf[:2]) == [3, 1]
+    # A full buffer ends the sentence early; the rest is the next "sentence".
+    pos, n, read = read_sentence(stream, pos, len(stream), keep_all, state, buf)
+    assert (pos, n, read) == (6, 3, 3) and list(buf) == [2, 0, 0]
+    # keep = 0 drops every word but still counts it as read.
+    pos, n, read = read_sentence(stream, 3, len(stream), np.zeros(4), state, buf)
+    assert (pos, n, read) == (8, 0, 4)
+    # Radius b uniform in 1..window, the window [i - b, i + b] clipped to the sentence.
+    radii = set()
+    for _ in range(50):
+        for i in range(5):
+            lo, hi = window_bounds(state, i, 5, 2)
+            b = [b for b in (1, 2) if (lo, hi) == (max(0, i - b), min(5, i + b + 1))]
+            assert b, (i, lo, hi)
+            if 0 < i - 1 and i + 2 < 5:
+                radii.add(b[0])
+    assert radii == {1, 2}
+
+
+def test_epoch_kernel_choice():
+    from w2v_cli.options import TrainOptions
+    from w2v_cli.train import _epoch_kernel
+    assert _epoch_kernel(TrainOptions(loss="softmax")) is softmax.train_epoch
+    assert _epoch_kernel(TrainOptions(loss="ns")) is not softmax.train_epoch
