@@ -1,7 +1,19 @@
 """Numba kernels: the only code in w2v that runs per training pair.
 
 ``rng``      per-thread random numbers (xorshift64*), uniform floats, alias draws
-``sgns``     skip-gram with negative sampling: one step, one span, one epoch
+``stream``   reading sentences (with subsampling) and dynamic windows from the id stream
+``sgns``     skip-gram with negative sampling: one step, one window, one span, one epoch
+``softmax``  the full-softmax skip-gram, same structure
+
 Importing this package compiles (or loads from cache) the kernels, so the query
 side of w2v never imports it.
 """
+
+import llvmlite.binding as _llvm
+
+# LLVM's loop vectorizer interleaves 4 vectors by default, so with AVX-512 one
+# vector iteration covers 64 floats and at D=100 the last 36 run as a scalar
+# loop (the dot product's scalar tail is a serial chain).  One vector per
+# iteration leaves a tail of at most 15.  The option is process-wide; it only
+# changes how loops are unrolled, never their results.
+_llvm.set_option("w2v", "-force-vector-interleave=1")

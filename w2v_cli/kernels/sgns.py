@@ -23,7 +23,8 @@ The returned loss is -J, summed, so the training loop can report its mean.
 import numpy as np
 from numba import njit, prange
 
-from .rng import alias_draw, below, thread_seed, uniform
+from .rng import alias_draw, thread_seed
+from .stream import read_sentence, window_bounds
 
 # Longest run of kept words trained as one sentence; longer lines are cut here
 # (gensim cuts at 10,000 too, word2vec.c at 1,000).
@@ -35,12 +36,23 @@ REPORT_EVERY = 10000
 PAD = 16
 
 
+# Scores are clipped here before exp() so it stays finite; sigma(30) is 1 in float32.
+MAX_SCORE = np.float32(30.0)
+
+
 @njit(cache=True, fastmath=True, inline="always")
-def _softplus(x):
-    """log(1 + exp(x)), without overflow."""
-    if x > 0.0:
-        return x + np.log1p(np.exp(-x))
-    return np.log1p(np.exp(x))
+def _error_and_loss(f, positive):
+    """For a score f = v . u: the error (label - sigma(f)) that scales the
+    gradient, and the pair's loss -log P(label), from one exp and one log:
+    with e = exp(-f), -log sigma(f) = log(1 + e) and -log(1 - sigma(f)) = f + log(1 + e).
+    """
+    x = min(max(f, -MAX_SCORE), MAX_SCORE)
+    e = np.exp(-x)
+    sig = np.float32(1.0) / (np.float32(1.0) + e)
+    nll = np.log(np.float32(1.0) + e)
+    if positive:
+        return np.float32(1.0) - sig, nll
+    return -sig, x + nll
 
 
 @njit(cache=True, fastmath=True)
@@ -62,11 +74,9 @@ def sgns_step(W, Wp, inp, targets, n_targets, alpha, neu1e):
         f = np.float32(0.0)
         for k in range(dim):
             f += W[inp, k] * Wp[t, k]
-        label = 1.0 if d == 0 else 0.0
-        sig = 1.0 / (1.0 + np.exp(-f))
-        # -log sigma(f) for the positive, -log sigma(-f) = -log(1 - sigma(f)) for a negative.
-        loss += _softplus(-f) if d == 0 else _softplus(f)
-        g = np.float32((label - sig) * alpha)
+        err, nll = _error_and_loss(f, d == 0)
+        loss += nll
+        g = np.float32(err * alpha)
         for k in range(dim):
             neu1e[k] += g * Wp[t, k]
         for k in range(dim):
@@ -90,10 +100,58 @@ def _words_done(progress, n_threads):
     return s
 
 
+@njit(cache=True, fastmath=True)
+def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, grad_in, grad_out):
+    """One centre word's window with shared negatives ("HogBatch", Ji et al. 2019).
+
+    The ``n_contexts`` input rows W[contexts[a]] are all scored against the same
+    output rows Wp[targets[t]] (targets[0] the centre word, the rest negatives).
+    With G[a, t] = alpha * (label_t - sigma(W[c_a] . Wp[t_t])), the updates are the
+    two small products dW = G Wp_T and dWp = G^T W_C, computed from the rows as
+    they were before the window and added once each, so every output row is
+    read once per window instead of once per pair.  Scratch: grad_in (>= C x D),
+    grad_out (>= T x D).  Returns -J summed over the window's pairs.
+    """
+    dim = W.shape[1]
+    pos = targets[0]
+    loss = 0.0
+    for a in range(n_contexts):
+        for k in range(dim):
+            grad_in[a, k] = 0.0
+    for t in range(n_targets):
+        for k in range(dim):
+            grad_out[t, k] = 0.0
+    for a in range(n_contexts):
+        c = contexts[a]
+        for t in range(n_targets):
+            u = targets[t]
+            if t > 0 and u == pos:
+                continue
+            f = np.float32(0.0)
+            for k in range(dim):
+                f += W[c, k] * Wp[u, k]
+            err, nll = _error_and_loss(f, t == 0)
+            loss += nll
+            g = np.float32(err * alpha)
+            for k in range(dim):
+                grad_in[a, k] += g * Wp[u, k]
+            for k in range(dim):
+                grad_out[t, k] += g * W[c, k]
+    for a in range(n_contexts):
+        c = contexts[a]
+        for k in range(dim):
+            W[c, k] += grad_in[a, k]
+    for t in range(n_targets):
+        u = targets[t]
+        for k in range(dim):
+            Wp[u, k] += grad_out[t, k]
+    return loss
+
+
 @njit(cache=True, fastmath=True, nogil=True)
 def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window, negative,
                alpha0, min_alpha, words_before, total_words, progress, loss_acc, pair_acc,
-               tid, n_threads, stop, state):
+               tid, n_threads, stop, state, shared_negatives):
     """Train on stream[start:end] (one thread's share of an epoch).
 
     ``stream`` holds word ids and -1 at sentence ends.  Every REPORT_EVERY words
@@ -102,11 +160,18 @@ def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window,
     loop shows them while the kernel runs) and checks ``stop[0]``.  The learning
     rate decays with the words read by all threads, read racily from
     ``progress`` as word2vec.c reads its shared counter.
+
+    With ``shared_negatives`` a centre word's whole window shares one draw of
+    negatives (:func:`sgns_window_step`); otherwise every pair draws its own and
+    is updated in turn (:func:`sgns_step`, word2vec.c's order).
     """
     dim = W.shape[1]
     sentence = np.empty(MAX_SENTENCE, dtype=np.int32)
     targets = np.empty(negative + 1, dtype=np.int64)
+    contexts = np.empty(2 * window, dtype=np.int64)
     neu1e = np.empty(dim, dtype=np.float32)
+    grad_in = np.empty((2 * window, dim), dtype=np.float32)
+    grad_out = np.empty((negative + 1, dim), dtype=np.float32)
     words = 0
     reported = 0
     alpha = _learning_rate(alpha0, min_alpha, words_before + _words_done(progress, n_threads), total_words)
@@ -114,17 +179,8 @@ def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window,
     pairs = 0
     pos = start
     while pos < end:
-        n = 0
-        while pos < end and n < MAX_SENTENCE:
-            w = stream[pos]
-            pos += 1
-            if w < 0:
-                break
-            words += 1
-            if keep[w] < 1.0 and keep[w] < uniform(state):
-                continue
-            sentence[n] = w
-            n += 1
+        pos, n, read = read_sentence(stream, pos, end, keep, state, sentence)
+        words += read
         if words - reported >= REPORT_EVERY or pos >= end:
             progress[tid * PAD] = words
             loss_acc[tid * PAD] = loss
@@ -134,34 +190,62 @@ def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window,
             if stop[0] != 0:
                 break
         for i in range(n):
-            # Dynamic window: effective radius uniform in 1..window, as word2vec.c.
-            b = window - below(state, window)
-            lo = i - b if i - b > 0 else 0
-            hi = i + b + 1 if i + b + 1 < n else n
+            lo, hi = window_bounds(state, i, n, window)
             targets[0] = sentence[i]
-            for j in range(lo, hi):
-                if j == i:
+            if shared_negatives:
+                m = 0
+                for j in range(lo, hi):
+                    if j != i:
+                        contexts[m] = sentence[j]
+                        m += 1
+                if m == 0:
                     continue
                 for d in range(1, negative + 1):
                     targets[d] = alias_draw(state, noise_prob, noise_alias)
-                loss += sgns_step(W, Wp, sentence[j], targets, negative + 1, alpha, neu1e)
-                pairs += 1
+                loss += sgns_window_step(W, Wp, contexts, m, targets, negative + 1, alpha, grad_in, grad_out)
+                pairs += m
+            else:
+                for j in range(lo, hi):
+                    if j == i:
+                        continue
+                    for d in range(1, negative + 1):
+                        targets[d] = alias_draw(state, noise_prob, noise_alias)
+                    loss += sgns_step(W, Wp, sentence[j], targets, negative + 1, alpha, neu1e)
+                    pairs += 1
     progress[tid * PAD] = words
     loss_acc[tid * PAD] = loss
     pair_acc[tid * PAD] = pairs
 
 
 @njit(cache=True, parallel=True)
-def train_epoch(stream, bounds, W, Wp, keep, noise_prob, noise_alias, window, negative,
-                alpha0, min_alpha, words_before, total_words, progress, loss_acc, pair_acc,
-                stop, seed, epoch):
-    """One epoch, Hogwild: thread t trains stream[bounds[t]:bounds[t+1]] and all
-    threads update W and W' without locks.  Progress, loss and pair counts are
-    left in the slots t * PAD of the three accumulator arrays."""
+def _train_epoch(stream, bounds, W, Wp, keep, noise_prob, noise_alias, window, negative,
+                 alpha0, min_alpha, words_before, total_words, progress, loss_acc, pair_acc,
+                 stop, seed, epoch, shared_negatives):
     n_threads = bounds.shape[0] - 1
     for t in prange(n_threads):
         state = np.empty(1, dtype=np.uint64)
         state[0] = thread_seed(seed, epoch, t)
         train_span(stream, bounds[t], bounds[t + 1], W, Wp, keep, noise_prob, noise_alias,
                    window, negative, alpha0, min_alpha, words_before, total_words, progress,
-                   loss_acc, pair_acc, t, n_threads, stop, state)
+                   loss_acc, pair_acc, t, n_threads, stop, state, shared_negatives)
+
+
+def train_epoch(stream, bounds, W, Wp, keep, noise_prob, noise_alias, window, negative,
+                alpha0, min_alpha, words_before, total_words, progress, loss_acc, pair_acc,
+                stop, seed, epoch):
+    """One epoch, Hogwild, per-pair negatives: thread t trains
+    stream[bounds[t]:bounds[t+1]] and all threads update W and W' without locks.
+    Progress, loss and pair counts are left in the slots t * PAD of the three
+    accumulator arrays."""
+    _train_epoch(stream, bounds, W, Wp, keep, noise_prob, noise_alias, window, negative, alpha0,
+                 min_alpha, words_before, total_words, progress, loss_acc, pair_acc, stop, seed,
+                 epoch, False)
+
+
+def train_epoch_window(stream, bounds, W, Wp, keep, noise_prob, noise_alias, window, negative,
+                       alpha0, min_alpha, words_before, total_words, progress, loss_acc, pair_acc,
+                       stop, seed, epoch):
+    """As :func:`train_epoch`, with one set of negatives per centre word's window."""
+    _train_epoch(stream, bounds, W, Wp, keep, noise_prob, noise_alias, window, negative, alpha0,
+                 min_alpha, words_before, total_words, progress, loss_acc, pair_acc, stop, seed,
+                 epoch, True)
