@@ -135,7 +135,7 @@ def analogy(a, b, c, topn, method, model, as_json):
               help="Word pairs with human scores, tab-separated (repeatable).")
 @click.option("--restrict-vocab", default=30000, show_default=True, type=click.IntRange(min=1),
               help="Analogies use only the first N words of the vectors file (gensim's restrict_vocab).")
-@json_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with all results.")
 @_user_errors
 def evaluate(model_path, model, analogies, pairs, restrict_vocab, as_json):
     """Analogy accuracy and word-similarity correlation, computed as gensim does.
