@@ -10,6 +10,7 @@ This module must stay free of numba so that ``w2v similar`` starts quickly.
 """
 
 import difflib
+import itertools
 import os
 
 import numpy as np
@@ -173,24 +174,36 @@ class KeyedVectors:
         result = [(self.words[i], float(dists[i])) for i in best if i not in exclude]
         return result[:topn]
 
-    def suggest(self, word, limit=100_000):
+    def suggest(self, word, limit=100_000, pool=2000):
         """A likely intended word for an unknown one, or None; fast even for big vocabularies.
 
-        Tries a case-insensitive match, then difflib over the (most frequent) words
-        that share the first letter and have a similar length.
+        Looks among the ``limit`` first (most frequent) words for, in order: the same
+        word in another case; a transposition (same letters, same length); then
+        difflib's closest match among at most ``pool`` words sharing the first
+        letter and of similar length, then among ``pool`` words of similar length.
+        difflib over a whole vocabulary would take seconds.
         """
         if not isinstance(word, str) or not word or not self.words:
             return None
-        lower = word.lower()
-        for w in self.words[:limit]:
+        head = self.words[:limit]
+        lower, size = word.lower(), len(word)
+        for w in head:
             if w.lower() == lower:
                 return w
-        first, size = lower[0], len(word)
-        candidates = [w for w in self.words[:limit] if abs(len(w) - size) <= 2 and w[:1].lower() == first]
-        if not candidates:
-            candidates = [w for w in self.words[:20_000] if abs(len(w) - size) <= 2]
-        match = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
-        return match[0] if match else None
+        letters = sorted(lower)
+        for w in head:
+            if len(w) == size and sorted(w.lower()) == letters:
+                return w
+        first = lower[0]
+        tiers = (
+            (w for w in head if abs(len(w) - size) <= 2 and w[:1].lower() == first),
+            (w for w in head if abs(len(w) - size) <= 1),
+        )
+        for candidates in tiers:
+            match = difflib.get_close_matches(word, list(itertools.islice(candidates, pool)), n=1, cutoff=0.6)
+            if match:
+                return match[0]
+        return None
 
 
 def top_indices(values, topn):
