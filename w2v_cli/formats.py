@@ -84,7 +84,8 @@ def load_word2vec(path, binary=None):
     path = os.fspath(path)
     try:
         with open(path, "rb") as fh:
-            data = fh.read()
+            # A bytearray, so that the binary reader can pack the vectors in place.
+            data = _read_all(fh)
     except IsADirectoryError:
         raise W2VError(f"cannot read vectors from {path}: it is a directory") from None
     except FileNotFoundError:
@@ -99,6 +100,8 @@ def load_word2vec(path, binary=None):
     first, second = (_read_text, _read_binary) if guess_text else (_read_binary, _read_text)
     try:
         return first(path, data, body, n, dim)
+    except _ContentError:
+        raise  # the format was right, a value in it is not (and data may be modified)
     except W2VError as error:
         # The guess can only be wrong for tiny dimensions whose float bytes happen to be
         # printable; if the other reading works, the file was fine.  Otherwise report
@@ -107,6 +110,20 @@ def load_word2vec(path, binary=None):
             return second(path, data, body, n, dim)
         except W2VError:
             raise error from None
+
+
+class _ContentError(W2VError):
+    """The file parsed in the format tried, but its content is wrong (NaN, a repeated word)."""
+
+
+def _read_all(fh):
+    size = os.fstat(fh.fileno()).st_size
+    data = bytearray(size)
+    got = fh.readinto(data)
+    if got != size:  # the file changed size while we read it (or is not a regular file)
+        del data[got:]
+        data += fh.read()
+    return data
 
 
 def _parse_header(path, data):
@@ -182,22 +199,38 @@ def _read_binary(path, data, pos, n, dim):
             "the header gives the wrong vocabulary size or dimension"
         )
 
-    view = memoryview(data)
-    # Joining into a bytearray gives numpy a writable buffer: one copy in all.
-    joined = bytearray().join([view[e + 1:e + 1 + row_bytes] for e in spaces])
-    vectors = np.frombuffer(joined, dtype=_FLOAT).reshape(n, dim)
-    if _FLOAT != np.dtype(np.float32):  # big-endian machine
-        vectors = vectors.astype(np.float32)
     words = [raw.decode("utf-8", "replace") for raw in raws]
+    vectors = _pack_rows(data, spaces, row_bytes).reshape(n, dim)
     bad = ~np.isfinite(vectors).all(axis=1)
     if bad.any():
         row = int(np.argmax(bad))
-        raise W2VError(f"{path}: byte offset {starts[row]}: the vector of {words[row]!r} contains NaN or inf")
+        raise _ContentError(f"{path}: byte offset {starts[row]}: the vector of {words[row]!r} contains NaN or inf")
     dup = _first_duplicate(words)
     if dup is not None:
-        raise W2VError(f"{path}: byte offset {starts[dup[1]]}: word {words[dup[1]]!r} appears twice "
+        raise _ContentError(f"{path}: byte offset {starts[dup[1]]}: word {words[dup[1]]!r} appears twice "
                        f"(vectors {dup[0] + 1} and {dup[1] + 1})")
     return words, vectors
+
+
+def _pack_rows(data, spaces, row_bytes):
+    """float32 array of the vector bytes that follow each space, in row order.
+
+    A writable bytearray is packed in place (each row moves towards the start, so
+    memmove never overwrites bytes still to be read): no second copy of the file.
+    """
+    n = len(spaces)
+    if isinstance(data, bytearray):
+        with memoryview(data) as view:
+            for i, space in enumerate(spaces):
+                view[i * row_bytes:(i + 1) * row_bytes] = view[space + 1:space + 1 + row_bytes]
+        packed = data
+    else:
+        view = memoryview(data)
+        packed = bytearray().join([view[e + 1:e + 1 + row_bytes] for e in spaces])
+    vectors = np.frombuffer(packed, dtype=_FLOAT, count=n * row_bytes // _FLOAT.itemsize)
+    if _FLOAT != np.dtype(np.float32):  # big-endian machine
+        vectors = vectors.astype(np.float32)
+    return vectors
 
 
 def _first_bad_word(raws):
@@ -247,10 +280,10 @@ def _read_text(path, data, body, n, dim):
     bad = ~np.isfinite(vectors).all(axis=1)
     if bad.any():
         row = int(np.argmax(bad))
-        raise W2VError(f"{path}: line {row + 2}: the vector of {words[row]!r} contains NaN or inf")
+        raise _ContentError(f"{path}: line {row + 2}: the vector of {words[row]!r} contains NaN or inf")
     dup = _first_duplicate(words)
     if dup is not None:
-        raise W2VError(f"{path}: line {dup[1] + 2}: word {words[dup[1]]!r} appears twice "
+        raise _ContentError(f"{path}: line {dup[1] + 2}: word {words[dup[1]]!r} appears twice "
                        f"(first on line {dup[0] + 2})")
     return words, vectors
 
