@@ -97,6 +97,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "bench_query.json")
     args = parser.parse_args()
 
+    load_before = list(os.getloadavg())
     args.workdir.mkdir(parents=True, exist_ok=True)
     path = args.workdir / f"query_{args.vocab}x{args.dim}.bin"
     if not path.exists():
@@ -118,7 +119,9 @@ def main() -> None:
     median = {k: statistics.median(v) for k, v in runs.items()}
     result = {
         "date": _dt.datetime.now().isoformat(timespec="seconds"),
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
+                    # other jobs on the machine inflate every time; record how busy it was
+                    "loadavg_before": load_before, "loadavg_after": list(os.getloadavg())},
         "file": {"vocab": args.vocab, "dim": args.dim, "bytes": path.stat().st_size},
         "commands": {"w2v": w2v_cmd, "gensim": gensim_cmd[:2] + ["<GENSIM_QUERY>"] + gensim_cmd[3:]},
         "subprocess_seconds": runs,
@@ -139,7 +142,8 @@ def main() -> None:
           f"| {median['gensim'] / median['w2v']:.2f}x |")
     print(f"| in-process load s | {loads['w2v']:.3f} | {loads['gensim']:.3f} "
           f"| {loads['gensim'] / loads['w2v']:.2f}x |")
-    print(f"\nsame top-10 words: {same_top10}; results in {args.out.relative_to(ROOT)}")
+    print(f"\nsame top-10 words: {same_top10}; load average {load_before[0]:.1f} -> {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} CPUs; results in {args.out.relative_to(ROOT)}")
     if not same_top10:
         raise SystemExit("top-10 words differ between w2v and gensim")
 
