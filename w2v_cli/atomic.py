@@ -37,6 +37,9 @@ def atomic_write(path, mode="wb"):
         raise W2VError(_describe(exc, path)) from None
     try:
         with os.fdopen(fd, mode) as fh:
+            # mkstemp creates the file 0600; give it the mode the old file had,
+            # or the one a plain open() would give (0666 less the umask).
+            os.fchmod(fh.fileno(), _target_mode(path))
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
@@ -47,6 +50,26 @@ def atomic_write(path, mode="wb"):
     except BaseException:
         _remove_quietly(tmp)
         raise
+
+
+def _target_mode(path: str) -> int:
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    try:  # Linux: read it without changing it (os.umask would, for every thread)
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
 
 
 def _remove_quietly(path: str) -> None:

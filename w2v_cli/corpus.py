@@ -17,11 +17,13 @@ bytes replaced by U+FFFD), which is both fast and safe on garbage input.
 from __future__ import annotations
 
 import bz2
+import codecs
 import collections
 import gzip
 import io
 import lzma
 import os
+import zlib
 from typing import BinaryIO, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -79,8 +81,9 @@ def iter_chunks(path) -> Iterator[bytes]:
                     yield data[:cut]
             if carry:
                 yield carry
-    except (OSError, EOFError, lzma.LZMAError, ValueError) as exc:
-        # Truncated or corrupt compressed files land here, as do read errors.
+    except (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError) as exc:
+        # Truncated or corrupt compressed files land here (a damaged deflate stream
+        # raises zlib.error, which is not an OSError), as do read errors.
         raise W2VError(f"cannot read corpus {path}: {getattr(exc, 'strerror', None) or exc}") from None
 
 
@@ -91,6 +94,15 @@ def _decode(word: bytes) -> str:
     if len(text.split()) != 1 or text.split()[0] != text:
         text = "".join("\ufffd" if c.isspace() else c for c in text)
     return text
+
+
+def _utf8_prefix(word: bytes) -> bytes:
+    """``word`` without an incomplete UTF-8 sequence at its end (if that leaves
+    anything; other invalid bytes stay and decode to U+FFFD)."""
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    decoder.decode(word, final=False)
+    pending = len(decoder.getstate()[0])
+    return word[:len(word) - pending] if 0 < pending < len(word) else word
 
 
 class CountResult:
@@ -133,6 +145,8 @@ def count_tokens(token_lists: Iterable[Sequence[bytes]], min_count: int = 5,
         if len(raw) > MAX_WORD_BYTES:
             key = raw[:MAX_WORD_BYTES]
             truncated += 1
+            # Drop a UTF-8 sequence the cut split in two rather than leave a U+FFFD.
+            key = _utf8_prefix(key)
         text = _decode(key)
         raw_of[raw] = text
         by_text[text] = by_text.get(text, 0) + c
