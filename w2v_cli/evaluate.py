@@ -30,9 +30,11 @@ def _ok_vocab(kv, restrict_vocab, case_insensitive):
     return {fold(w): kv.index[w] for w in reversed(keys)}
 
 
-def _read_lines(path, binary):
+def _read_lines(path, universal_newlines):
+    # As gensim: analogy files are read as bytes (lines end at b"\n" only), pair files
+    # in text mode (\r and \r\n end lines too).
     try:
-        if binary:
+        if not universal_newlines:
             with open(path, "rb") as fh:
                 return [line.decode("utf-8", "replace") for line in fh]
         with open(path, encoding="utf-8", errors="replace") as fh:
@@ -55,7 +57,7 @@ def evaluate_analogies(kv, path, restrict_vocab=30000, case_insensitive=True):
     sections, section = [], None
     pending = []  # (section, (a, b, c, expected)) waiting for a batch
     oov = questions = 0
-    for line_no, line in enumerate(_read_lines(path, binary=True)):
+    for line_no, line in enumerate(_read_lines(path, universal_newlines=False)):
         if line.startswith(": "):
             section = {"section": line.lstrip(": ").strip(), "correct": [], "incorrect": []}
             sections.append(section)
@@ -181,7 +183,7 @@ def evaluate_word_pairs(kv, path, delimiter="\t", restrict_vocab=300000, case_in
     ok_vocab = _ok_vocab(kv, restrict_vocab, case_insensitive)
     gold, model = [], []
     oov = 0
-    for line in _read_lines(path, binary=False):
+    for line in _read_lines(path, universal_newlines=True):
         if not line or line.startswith("#"):
             continue
         fields = line.split(delimiter)
