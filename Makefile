@@ -31,12 +31,12 @@ corpus-synth:
 peers:
 	bash benchmarks/peers.sh
 
-# a minute or two: first 1 M words of GCIDE, w2v vs gensim corpus_file, 1 repeat, 2 epochs
+# a minute or two: first 1 M words of GCIDE, w2v vs gensim corpus_file, 1 repeat, 5 epochs
 $(QUICK): $(GCIDE)
 	mkdir -p benchmarks/work && head -n 1000 $(GCIDE) > $(QUICK)
 
 bench-quick: $(QUICK)
-	$(PYTHON) benchmarks/bench_train.py --corpus $(QUICK) --systems w2v,gensim-file --epochs 2 \
+	$(PYTHON) benchmarks/bench_train.py --corpus $(QUICK) --systems w2v,gensim-file --epochs 5 \
 		--sample 1e-4 --threads $(THREADS) --repeats 1
 
 # the full comparison: GCIDE, all systems (peers built if missing), then the scaling run

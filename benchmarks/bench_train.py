@@ -297,21 +297,37 @@ def pairs_file(src: str) -> str:
     return dst
 
 
-def evaluate(path: str) -> dict:
+def synth_key(corpus: str) -> dict | None:
+    """The answer key corpora/synth.py writes beside a synthetic corpus, if any."""
+    stem = os.path.splitext(corpus)[0]
+    q, pr = stem + ".questions-words.txt", stem + ".pairs.tsv"
+    return {"questions": q, "pairs": pr} if os.path.exists(q) and os.path.exists(pr) else None
+
+
+def evaluate(path: str, key: dict | None = None) -> dict:
     import logging
     logging.disable(logging.WARNING)
     from gensim.models import KeyedVectors
     kv = KeyedVectors.load_word2vec_format(path, binary=path.endswith(".bin"), unicode_errors="ignore")
     r = {"vocab": len(kv.index_to_key)}
-    for key, fname in (("ws353", "wordsim353.tsv"), ("simlex", "simlex999.txt")):
-        (pear, (rho, _p), oov) = kv.evaluate_word_pairs(pairs_file(os.path.join(DATA, fname)))
-        r[key] = float(rho)
-        r[key + "_oov_pct"] = float(oov)
-    score, sections = kv.evaluate_word_analogies(os.path.join(DATA, "questions-words.txt"),
-                                                 restrict_vocab=30000)
-    total = [s for s in sections if s["section"] == "Total accuracy"][0]
-    r["analogy"] = float(score)
-    r["analogy_n"] = len(total["correct"]) + len(total["incorrect"])
+    for k, fname in (("ws353", "wordsim353.tsv"), ("simlex", "simlex999.txt")):
+        try:  # gensim raises when every pair is out of vocabulary (e.g. synthetic corpora)
+            (pear, (rho, _p), oov) = kv.evaluate_word_pairs(pairs_file(os.path.join(DATA, fname)))
+            r[k], r[k + "_oov_pct"] = float(rho), float(oov)
+        except (ValueError, ZeroDivisionError):
+            r[k] = None
+    try:
+        score, sections = kv.evaluate_word_analogies(os.path.join(DATA, "questions-words.txt"),
+                                                     restrict_vocab=30000)
+        total = [s for s in sections if s["section"] == "Total accuracy"][0]
+        r["analogy_n"] = len(total["correct"]) + len(total["incorrect"])
+        r["analogy"] = float(score) if r["analogy_n"] else None
+    except (ValueError, ZeroDivisionError):
+        r["analogy"] = None
+    if key:  # planted structure of a synthetic corpus: recovered?
+        score, _ = kv.evaluate_word_analogies(key["questions"], restrict_vocab=len(kv.index_to_key))
+        r["synth_analogy"] = float(score)
+        r["synth_pairs"] = float(kv.evaluate_word_pairs(key["pairs"])[1][0])
     return r
 
 
@@ -328,7 +344,7 @@ def summarise(runs: list[dict]) -> dict:
         if any(r.get(k) is not None for r in ok) else None
     out = {"ok": True, "runs": len(ok)}
     for k in ("wall_s", "train_s", "words_per_s", "words_per_s_per_thread", "peak_rss_mb",
-              "ws353", "simlex", "analogy", "analogy_n"):
+              "ws353", "simlex", "analogy", "analogy_n", "synth_analogy", "synth_pairs"):
         out[k] = med(k)
     out["train_s_from"] = ok[0].get("train_s_from")
     return out
@@ -346,6 +362,10 @@ def markdown(summary: dict, order: list[str], threads: int) -> str:
             f"| {name} | {s['runs']} | {s['wall_s']:.1f} | {s['train_s']:.1f} | {s['words_per_s']/1e6:.3f} M | "
             f"{s['words_per_s_per_thread']/1e3:.0f} k | {s['peak_rss_mb']:.0f} | {fmt(s.get('ws353'))} | "
             f"{fmt(s.get('simlex'))} | {fmt(s.get('analogy'))} ({fmt(s.get('analogy_n'), '.0f')}) | {s['train_s_from']} |")
+    syn = [n for n in order if summary[n].get("synth_analogy") is not None]
+    if syn:
+        lines += ["", "| system | planted analogies (synth key) | planted pairs Spearman |", "|---|---|---|"]
+        lines += [f"| {n} | {summary[n]['synth_analogy']:.3f} | {fmt(summary[n].get('synth_pairs'))} |" for n in syn]
     return "\n".join(lines)
 
 
@@ -484,7 +504,7 @@ def main(argv=None) -> int:
             print(f"[bench] round {rep + 1}/{a.repeats}: {name} ...", file=sys.stderr, flush=True)
             r = run_system(name, systems[name], a, corpus_words, w2v_cmd, outdir, f"r{rep}")
             if r["ok"] and not a.no_eval:
-                r.update(evaluate(r["vectors"]))
+                r.update(evaluate(r["vectors"], synth_key(a.corpus)))
             if not a.keep_vectors and os.path.exists(r.get("vectors", "")):
                 os.remove(r["vectors"])
             runs[name].append(r)
