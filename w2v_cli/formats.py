@@ -164,7 +164,7 @@ def _read_binary(path, data, pos, n, dim):
     starts, spaces = [], []  # where each row's word starts, where its space is
     space = 0
     for _ in range(n):
-        if pos < size and data[pos] == 10:  # word2vec.c's newline after the previous vector
+        while pos < size and data[pos] == 10:  # word2vec.c's newline after the previous vector
             pos += 1
         space = find(b" ", pos)
         if space < 0 or space + 1 + row_bytes > size:
