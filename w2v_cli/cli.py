@@ -74,9 +74,14 @@ def _is_binary(path: str, fmt: str) -> bool:
               help="Write the vocabulary as 'word count' lines (word2vec.c format).")
 @click.option("--read-vocab", type=click.Path(dir_okay=False), default=None,
               help="Use this vocabulary ('word count' lines) instead of counting the corpus.")
+@click.option("--checkpoint", type=click.Path(dir_okay=False), default=None,
+              help="Write a checkpoint here after every epoch and when interrupted.")
+@click.option("--resume", type=click.Path(dir_okay=False), default=None,
+              help="Continue the run saved in this checkpoint (its options and vocabulary apply).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def train(corpus, output, fmt, dim, window, negative, epochs, alpha, min_count, max_vocab, sample,
-          ns_exponent, threads, seed, loss, batch, force, save_context, save_vocab, read_vocab, quiet):
+          ns_exponent, threads, seed, loss, batch, force, save_context, save_vocab, read_vocab,
+          checkpoint, resume, quiet):
     """Train skip-gram vectors on CORPUS (text, .gz, .bz2 or .xz; one sentence per line)."""
     from .options import TrainOptions
 
@@ -84,13 +89,14 @@ def train(corpus, output, fmt, dim, window, negative, epochs, alpha, min_count, 
                         min_count=min_count, max_vocab=max_vocab, sample=sample,
                         ns_exponent=ns_exponent, threads=threads, seed=seed, loss=loss,
                         batch=batch, force=force).validate()
-    _check_paths(corpus, output, [save_context, save_vocab])
+    _check_paths(corpus, output, [save_context, save_vocab, checkpoint])
 
     from .train import train as run_training
     from .vocab import Vocab
 
     vocab = Vocab.load(read_vocab, min_count=min_count) if read_vocab else None
-    result = run_training(corpus, opts, vocab=vocab, progress=not quiet)
+    result = run_training(corpus, opts, vocab=vocab, progress=not quiet, checkpoint=checkpoint,
+                          resume=resume)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     binary = _is_binary(output, fmt)
@@ -99,13 +105,14 @@ def train(corpus, output, fmt, dim, window, negative, epochs, alpha, min_count, 
         result.save(save_context, binary=_is_binary(save_context, fmt), context=True)
     if save_vocab:
         result.vocab.save(save_vocab)
-    epochs_done = len(result.loss_history)
-    loss_text = " -> ".join(f"{x:.4f}" for x in (result.loss_history[0], result.loss_history[-1]))
+    history = result.loss_history
+    shown = history if len(history) <= 10 else [history[0], history[-1]]
+    loss_text = (" ".join if len(history) <= 10 else " -> ".join)(f"{x:.4f}" for x in shown)
     click.echo(
-        f"vocabulary {len(result.vocab):,} words; {result.train_words:,} words x {epochs_done} epochs "
+        f"vocabulary {len(result.vocab):,} words; {result.train_words:,} words x {len(history)} epochs "
         f"in {result.seconds:.1f} s: {result.words_per_second:,.0f} words/s "
         f"({result.words_per_second / result.threads:,.0f}/thread, {result.threads} threads); "
-        f"loss {loss_text}; wrote {output}", err=True)
+        f"mean loss per epoch {loss_text}; wrote {output}", err=True)
 
 
 def _register_query_commands() -> None:

@@ -36,7 +36,8 @@ class TrainResult:
     pair_history: List[int]  # positive (context, centre) pairs trained per epoch
     tokens: int  # corpus tokens read in pass 1
     train_words: int  # in-vocabulary tokens per epoch
-    seconds: float  # wall time of the epochs
+    seconds: float  # wall time of the epochs trained by this call
+    words_trained: int  # corpus words trained by this call (less than all epochs' after --resume)
     threads: int
     notes: List[str]
 
@@ -46,7 +47,7 @@ class TrainResult:
 
     @property
     def words_per_second(self) -> float:
-        return self.train_words * len(self.loss_history) / self.seconds if self.seconds > 0 else 0.0
+        return self.words_trained / self.seconds if self.seconds > 0 else 0.0
 
     def keyed_vectors(self, context: bool = False):
         from .query import KeyedVectors
@@ -115,83 +116,142 @@ def _sigterm_as_interrupt():
 
 def train(corpus: Union[str, os.PathLike, Iterable[Sequence[str]]], options: Optional[TrainOptions] = None,
           *, vocab: Optional[Vocab] = None, progress: bool = True,
-          on_epoch: Optional[Callable[[int, float], None]] = None, **kwargs) -> TrainResult:
+          on_epoch: Optional[Callable[[int, float], None]] = None,
+          checkpoint: Optional[str] = None, resume: Optional[str] = None, **kwargs) -> TrainResult:
     """Train skip-gram vectors.
 
     ``corpus`` is a path to a text file (plain, .gz, .bz2, .xz; one sentence per
     line) or an iterable of token lists (it is read twice).  Options come as a
     :class:`TrainOptions` or as keyword arguments of the same names, e.g.
     ``train("text8", dim=200, epochs=3)``.  ``vocab`` fixes the vocabulary
-    instead of counting it.  Returns a :class:`TrainResult` holding W, W' and the
-    per-epoch loss.
+    instead of counting it.  With ``checkpoint`` a checkpoint file is written
+    after every epoch and when training is interrupted; ``resume`` continues
+    from one (its options and vocabulary are used).  Returns a
+    :class:`TrainResult` holding W, W' and the per-epoch loss.
     """
-    opts = dataclasses.replace(options or TrainOptions(), **kwargs).validate()
-    threads = opts.resolved_threads()
+    from . import checkpoint as ckpt
+
     notes: List[str] = []
-    if opts.threads and opts.threads > threads:
+    state = None
+    if resume is not None:
+        state, vocab, opts, saved_corpus = ckpt.load(resume)
+        notes.append(f"resuming from {resume} after {state.epoch} epochs; options and vocabulary come from the checkpoint")
+    else:
+        opts = dataclasses.replace(options or TrainOptions(), **kwargs).validate()
+    threads = state.threads if state is not None else opts.resolved_threads()
+    if state is None and opts.threads and opts.threads > threads:
         notes.append(f"--threads {opts.threads} capped at the {threads} cores of this machine")
 
     with tempfile.TemporaryDirectory(prefix="w2v-") as workdir:
         vocab, stream, train_words, tokens, stream_notes = _prepare_stream(corpus, opts, vocab, workdir)
         notes.extend(stream_notes)
+        corpus_info = {"stream_items": int(len(stream)), "train_words": int(train_words)}
+        if state is not None and saved_corpus != corpus_info:
+            raise W2VError(f"corpus does not match checkpoint {resume}: it was trained on "
+                           f"{saved_corpus['train_words']:,} words, this corpus has {train_words:,}")
         if opts.loss == "softmax" and len(vocab) > 50_000 and not opts.force:
             raise W2VError(f"--loss softmax over {len(vocab)} words is hopelessly slow (limit 50000); use --loss ns or add --force")
-        W, Wp = init_vectors(len(vocab), opts.dim, opts.seed)
-        history, pairs, seconds = _run_epochs(stream, vocab, W, Wp, opts, threads, train_words, progress, on_epoch)
+        if state is None:
+            W, Wp = init_vectors(len(vocab), opts.dim, opts.seed)
+            state = _fresh_state(W, Wp, threads)
+
+        def save_checkpoint():
+            if checkpoint is not None:
+                ckpt.save(checkpoint, state, vocab, opts, corpus_info)
+
+        done_at_start = _words_done(state, train_words)
+        seconds = _run_epochs(stream, vocab, state, opts, train_words, progress, on_epoch, save_checkpoint,
+                              checkpoint)
+        words_trained = _words_done(state, train_words) - done_at_start
         del stream  # release the memory map before the directory goes
-    return TrainResult(vocab, W, Wp, history, pairs, tokens, train_words, seconds, threads, notes)
+    return TrainResult(vocab, state.W, state.Wp, state.history, state.pair_history, tokens, train_words,
+                       seconds, words_trained, threads, notes)
 
 
-def _run_epochs(stream, vocab, W, Wp, opts: TrainOptions, threads: int, train_words: int,
-                progress: bool, on_epoch) -> tuple:
+def _words_done(state, train_words: int) -> int:
+    """Corpus words trained so far over all epochs (what the schedule counts)."""
+    return state.epoch * train_words + (int(state.progress.sum()) if state.in_epoch else 0)
+
+
+def _fresh_state(W, Wp, threads: int):
+    from .checkpoint import LoopState
+    from .kernels.sgns import PAD
+
+    slots = threads * PAD
+    return LoopState(W=W, Wp=Wp, epoch=0, spans=np.zeros((threads, 2), np.int64),
+                     rng=np.zeros(slots, np.uint64), progress=np.zeros(slots, np.int64),
+                     loss_acc=np.zeros(slots, np.float64), pair_acc=np.zeros(slots, np.int64),
+                     history=[], pair_history=[], in_epoch=False)
+
+
+def _start_epoch(state, stream_len: int, seed: int) -> None:
+    """Split the stream evenly between threads, seed each thread's RNG for this
+    epoch, zero the counters."""
+    from .kernels.rng import thread_seed
+    from .kernels.sgns import PAD
+
+    bounds = np.linspace(0, stream_len, state.threads + 1).astype(np.int64)
+    state.spans[:, 0] = bounds[:-1]
+    state.spans[:, 1] = bounds[1:]
+    for t in range(state.threads):
+        state.rng[t * PAD] = thread_seed(seed, state.epoch, t)
+    for counter in (state.progress, state.loss_acc, state.pair_acc):
+        counter[:] = 0
+    state.in_epoch = True
+
+
+def _run_epochs(stream, vocab, state, opts: TrainOptions, train_words: int, progress: bool,
+                on_epoch, save_checkpoint, checkpoint_path) -> float:
     import numba
-    from .kernels import sgns
     from .progress import TrainProgress
 
     epoch_kernel = _epoch_kernel(opts)
-
-    numba.set_num_threads(threads)
+    numba.set_num_threads(state.threads)
     keep = keep_probabilities(vocab.counts, opts.sample)
     noise_prob, noise_alias = build_alias(noise_weights(vocab.counts, opts.ns_exponent))
-    bounds = np.linspace(0, len(stream), threads + 1).astype(np.int64)
     total = train_words * opts.epochs
-    slots = threads * sgns.PAD
-    counters = np.zeros(slots, np.int64), np.zeros(slots, np.float64), np.zeros(slots, np.int64)
     stop = np.zeros(1, np.int32)
-    history: List[float] = []
-    pair_history: List[int] = []
+    W, Wp = state.W, state.Wp
     bar = TrainProgress(total, opts.alpha, opts.min_alpha, enabled=progress)
     start = time.perf_counter()
     try:
         with _sigterm_as_interrupt():
-            for epoch in range(opts.epochs):
-                for c in counters:
-                    c[:] = 0
+            while state.epoch < opts.epochs:
+                epoch = state.epoch
+                if not state.in_epoch:
+                    _start_epoch(state, len(stream), opts.seed)
                 done_before = epoch * train_words
-                args = (stream, bounds, W, Wp, keep, noise_prob, noise_alias, opts.window,
+                args = (stream, state.spans, W, Wp, keep, noise_prob, noise_alias, opts.window,
                         opts.negative, opts.alpha, opts.min_alpha, done_before, total,
-                        *counters, stop, opts.seed, epoch)
+                        state.progress, state.loss_acc, state.pair_acc, stop, state.rng)
                 _run_in_worker(epoch_kernel, args, stop,
-                               lambda: bar.update(done_before + int(counters[0].sum()),
-                                                  counters[1].sum(), int(counters[2].sum())))
-                pairs = int(counters[2].sum())
-                mean_loss = float(counters[1].sum() / pairs) if pairs else float("nan")
+                               lambda: bar.update(done_before + int(state.progress.sum()),
+                                                  state.loss_acc.sum(), int(state.pair_acc.sum())))
+                pairs = int(state.pair_acc.sum())
+                mean_loss = float(state.loss_acc.sum() / pairs) if pairs else float("nan")
                 # An epoch with no pairs (every word subsampled away) has no loss; that is not divergence.
                 if (pairs and not np.isfinite(mean_loss)) or not np.isfinite(W).all() or not np.isfinite(Wp).all():
                     raise TrainingDiverged(
                         f"training diverged in epoch {epoch + 1} (loss {mean_loss}); lower --alpha (now {opts.alpha})")
-                history.append(mean_loss)
-                pair_history.append(pairs)
+                state.history.append(mean_loss)
+                state.pair_history.append(pairs)
+                state.epoch += 1
+                state.in_epoch = False
+                save_checkpoint()
                 bar.epoch_done(epoch + 1, mean_loss)
                 if on_epoch is not None:
                     on_epoch(epoch, mean_loss)
     except KeyboardInterrupt:
-        done_words = len(history) * train_words + int(counters[0].sum())
+        done_words = _words_done(state, train_words)
+        where = f"after {done_words:,} of {total:,} words ({100.0 * done_words / total:.1f} %)"
+        if checkpoint_path is None:
+            raise TrainingInterrupted(f"training interrupted {where}; nothing was written") from None
+        save_checkpoint()
         raise TrainingInterrupted(
-            f"training interrupted after {done_words:,} of {total:,} words ({100.0 * done_words / total:.1f} %); nothing was written") from None
+            f"training interrupted {where}; checkpoint written to {checkpoint_path}, continue with --resume {checkpoint_path}") from None
     finally:
         bar.close()
-    return history, pair_history, time.perf_counter() - start
+    return time.perf_counter() - start
 
 
 def _epoch_kernel(opts: TrainOptions):
@@ -207,24 +267,36 @@ def _epoch_kernel(opts: TrainOptions):
 def _run_in_worker(kernel, args, stop, poll, interval: float = 0.2) -> None:
     """Run ``kernel(*args)`` in a thread; call ``poll`` while it runs.  On Ctrl-C
     (or SIGTERM, turned into KeyboardInterrupt) set the stop flag, wait for the
-    kernel to notice, and re-raise."""
+    kernel to notice, and re-raise.
+
+    Completion is signalled by an Event, not Thread.join: a join interrupted by
+    KeyboardInterrupt can leave CPython believing the thread has ended while it
+    still runs, and the arrays must not be read (or saved) before it has.
+    """
     error: List[BaseException] = []
+    done = threading.Event()
 
     def work():
         try:
             kernel(*args)
         except BaseException as exc:  # surfaced in the calling thread below
             error.append(exc)
+        finally:
+            done.set()
 
-    worker = threading.Thread(target=work, name="w2v-kernel", daemon=True)
-    worker.start()
+    threading.Thread(target=work, name="w2v-kernel", daemon=True).start()
     try:
-        while worker.is_alive():
-            worker.join(interval)
+        while not done.wait(interval):
             poll()
+        poll()
     except KeyboardInterrupt:
         stop[0] = 1
-        worker.join()
+        # A second Ctrl-C does not cut this short (the kernel stops within ~10k words).
+        while not done.is_set():
+            try:
+                done.wait(0.05)
+            except KeyboardInterrupt:
+                pass
         raise
     if error:
         raise error[0]

@@ -23,7 +23,7 @@ The returned loss is -J, summed, so the training loop can report its mean.
 import numpy as np
 from numba import njit, prange
 
-from .rng import alias_draw, thread_seed
+from .rng import alias_draw
 from .stream import read_sentence, window_bounds
 
 # Longest run of kept words trained as one sentence; longer lines are cut here
@@ -152,14 +152,18 @@ def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, gra
 def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window, negative,
                alpha0, min_alpha, words_before, total_words, progress, loss_acc, pair_acc,
                tid, n_threads, stop, state, shared_negatives):
-    """Train on stream[start:end] (one thread's share of an epoch).
+    """Train on stream[start:end] (one thread's share of an epoch); return the
+    position reached (``end`` unless stopped).
 
-    ``stream`` holds word ids and -1 at sentence ends.  Every REPORT_EVERY words
-    the thread publishes its words read, loss sum and pair count in slot
-    ``tid * PAD`` of ``progress``, ``loss_acc`` and ``pair_acc`` (the training
-    loop shows them while the kernel runs) and checks ``stop[0]``.  The learning
-    rate decays with the words read by all threads, read racily from
-    ``progress`` as word2vec.c reads its shared counter.
+    ``stream`` holds word ids and -1 at sentence ends.  The thread's words read,
+    loss sum and pair count live in slot ``tid * PAD`` of ``progress``,
+    ``loss_acc`` and ``pair_acc``; it continues from the values there (zero for
+    a fresh epoch, a checkpoint's on resume) and publishes them every
+    REPORT_EVERY words, when it also updates its learning rate and checks
+    ``stop[0]``.  The rate decays with the words read by all threads, read
+    racily from ``progress`` as word2vec.c reads its shared counter.  A stop
+    happens only right after a report, before the next sentence is read, so
+    (position, RNG state, accumulators) is a consistent point to resume from.
 
     With ``shared_negatives`` a centre word's whole window shares one draw of
     negatives (:func:`sgns_window_step`); otherwise every pair draws its own and
@@ -172,23 +176,24 @@ def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window,
     neu1e = np.empty(dim, dtype=np.float32)
     grad_in = np.empty((2 * window, dim), dtype=np.float32)
     grad_out = np.empty((negative + 1, dim), dtype=np.float32)
-    words = 0
-    reported = 0
+    slot = tid * PAD
+    words = progress[slot]
+    loss = loss_acc[slot]
+    pairs = pair_acc[slot]
+    reported = words
     alpha = _learning_rate(alpha0, min_alpha, words_before + _words_done(progress, n_threads), total_words)
-    loss = 0.0
-    pairs = 0
     pos = start
     while pos < end:
-        pos, n, read = read_sentence(stream, pos, end, keep, state, sentence)
-        words += read
-        if words - reported >= REPORT_EVERY or pos >= end:
-            progress[tid * PAD] = words
-            loss_acc[tid * PAD] = loss
-            pair_acc[tid * PAD] = pairs
+        if words - reported >= REPORT_EVERY:
+            progress[slot] = words
+            loss_acc[slot] = loss
+            pair_acc[slot] = pairs
             reported = words
             alpha = _learning_rate(alpha0, min_alpha, words_before + _words_done(progress, n_threads), total_words)
             if stop[0] != 0:
                 break
+        pos, n, read = read_sentence(stream, pos, end, keep, state, sentence)
+        words += read
         for i in range(n):
             lo, hi = window_bounds(state, i, n, window)
             targets[0] = sentence[i]
@@ -212,40 +217,43 @@ def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window,
                         targets[d] = alias_draw(state, noise_prob, noise_alias)
                     loss += sgns_step(W, Wp, sentence[j], targets, negative + 1, alpha, neu1e)
                     pairs += 1
-    progress[tid * PAD] = words
-    loss_acc[tid * PAD] = loss
-    pair_acc[tid * PAD] = pairs
+    progress[slot] = words
+    loss_acc[slot] = loss
+    pair_acc[slot] = pairs
+    return pos
 
 
 @njit(cache=True, parallel=True)
-def _train_epoch(stream, bounds, W, Wp, keep, noise_prob, noise_alias, window, negative,
+def _train_epoch(stream, spans, W, Wp, keep, noise_prob, noise_alias, window, negative,
                  alpha0, min_alpha, words_before, total_words, progress, loss_acc, pair_acc,
-                 stop, seed, epoch, shared_negatives):
-    n_threads = bounds.shape[0] - 1
+                 stop, states, shared_negatives):
+    n_threads = spans.shape[0]
     for t in prange(n_threads):
-        state = np.empty(1, dtype=np.uint64)
-        state[0] = thread_seed(seed, epoch, t)
-        train_span(stream, bounds[t], bounds[t + 1], W, Wp, keep, noise_prob, noise_alias,
-                   window, negative, alpha0, min_alpha, words_before, total_words, progress,
-                   loss_acc, pair_acc, t, n_threads, stop, state, shared_negatives)
+        spans[t, 0] = train_span(stream, spans[t, 0], spans[t, 1], W, Wp, keep, noise_prob,
+                                 noise_alias, window, negative, alpha0, min_alpha, words_before,
+                                 total_words, progress, loss_acc, pair_acc, t, n_threads, stop,
+                                 states[t * PAD:t * PAD + 1], shared_negatives)
 
 
-def train_epoch(stream, bounds, W, Wp, keep, noise_prob, noise_alias, window, negative,
+def train_epoch(stream, spans, W, Wp, keep, noise_prob, noise_alias, window, negative,
                 alpha0, min_alpha, words_before, total_words, progress, loss_acc, pair_acc,
-                stop, seed, epoch):
-    """One epoch, Hogwild, per-pair negatives: thread t trains
-    stream[bounds[t]:bounds[t+1]] and all threads update W and W' without locks.
-    Progress, loss and pair counts are left in the slots t * PAD of the three
-    accumulator arrays."""
-    _train_epoch(stream, bounds, W, Wp, keep, noise_prob, noise_alias, window, negative, alpha0,
-                 min_alpha, words_before, total_words, progress, loss_acc, pair_acc, stop, seed,
-                 epoch, False)
+                stop, states):
+    """One epoch (or the rest of one), Hogwild, per-pair negatives.
+
+    Thread t trains stream[spans[t, 0]:spans[t, 1]] with RNG state
+    states[t * PAD]; all threads update W and W' without locks.  On return
+    spans[t, 0] is where thread t stopped (spans[t, 1] when done), and the
+    states and the accumulator slots t * PAD hold what a resumed call needs.
+    """
+    _train_epoch(stream, spans, W, Wp, keep, noise_prob, noise_alias, window, negative, alpha0,
+                 min_alpha, words_before, total_words, progress, loss_acc, pair_acc, stop, states,
+                 False)
 
 
-def train_epoch_window(stream, bounds, W, Wp, keep, noise_prob, noise_alias, window, negative,
+def train_epoch_window(stream, spans, W, Wp, keep, noise_prob, noise_alias, window, negative,
                        alpha0, min_alpha, words_before, total_words, progress, loss_acc, pair_acc,
-                       stop, seed, epoch):
+                       stop, states):
     """As :func:`train_epoch`, with one set of negatives per centre word's window."""
-    _train_epoch(stream, bounds, W, Wp, keep, noise_prob, noise_alias, window, negative, alpha0,
-                 min_alpha, words_before, total_words, progress, loss_acc, pair_acc, stop, seed,
-                 epoch, True)
+    _train_epoch(stream, spans, W, Wp, keep, noise_prob, noise_alias, window, negative, alpha0,
+                 min_alpha, words_before, total_words, progress, loss_acc, pair_acc, stop, states,
+                 True)

@@ -32,7 +32,6 @@ float32 (training) or float64 (the gradient tests).
 import numpy as np
 from numba import njit, prange
 
-from .rng import thread_seed
 from .sgns import MAX_SENTENCE, PAD, _learning_rate, _words_done
 from .stream import read_sentence, window_bounds
 
@@ -94,14 +93,17 @@ def train_span(stream, start, end, W, Wp, keep, window, alpha0, min_alpha, words
     counters in slot ``tid * PAD``, updates its learning rate and checks
     ``stop[0]`` at every sentence and its loss and pair counts (and ``stop``)
     after every centre word, not every REPORT_EVERY words.
+    Like it, it continues from the counters already in its slots and returns
+    the stream position reached (a stop mid-sentence gives up the sentence's
+    remaining centre words).
     """
     dim = W.shape[1]
     sentence = np.empty(MAX_SENTENCE, dtype=np.int32)
     scores = np.empty(Wp.shape[0], dtype=W.dtype)
     grad = np.empty(dim, dtype=W.dtype)
-    words = 0
-    loss = 0.0
-    pairs = 0
+    words = progress[tid * PAD]
+    loss = loss_acc[tid * PAD]
+    pairs = pair_acc[tid * PAD]
     pos = start
     stopped = False
     while pos < end and not stopped:
@@ -128,20 +130,18 @@ def train_span(stream, start, end, W, Wp, keep, window, alpha0, min_alpha, words
     progress[tid * PAD] = words
     loss_acc[tid * PAD] = loss
     pair_acc[tid * PAD] = pairs
+    return pos
 
 
 @njit(cache=True, parallel=True)
-def train_epoch(stream, bounds, W, Wp, keep, noise_prob, noise_alias, window, negative,
+def train_epoch(stream, spans, W, Wp, keep, noise_prob, noise_alias, window, negative,
                 alpha0, min_alpha, words_before, total_words, progress, loss_acc, pair_acc,
-                stop, seed, epoch):
-    """One full-softmax epoch, Hogwild, with the argument list of
-    ``sgns.train_epoch`` (``noise_prob``, ``noise_alias`` and ``negative`` are
-    unused): thread t trains stream[bounds[t]:bounds[t+1]]; progress, loss and
-    pair counts are left in the slots t * PAD of the accumulator arrays."""
-    n_threads = bounds.shape[0] - 1
+                stop, states):
+    """One full-softmax epoch (or the rest of one), Hogwild, with the argument
+    list and the span/state/accumulator conventions of ``sgns.train_epoch``
+    (``noise_prob``, ``noise_alias`` and ``negative`` are unused)."""
+    n_threads = spans.shape[0]
     for t in prange(n_threads):
-        state = np.empty(1, dtype=np.uint64)
-        state[0] = thread_seed(seed, epoch, t)
-        train_span(stream, bounds[t], bounds[t + 1], W, Wp, keep, window, alpha0, min_alpha,
-                   words_before, total_words, progress, loss_acc, pair_acc, t, n_threads,
-                   stop, state)
+        spans[t, 0] = train_span(stream, spans[t, 0], spans[t, 1], W, Wp, keep, window, alpha0,
+                                 min_alpha, words_before, total_words, progress, loss_acc,
+                                 pair_acc, t, n_threads, stop, states[t * PAD:t * PAD + 1])

@@ -1,0 +1,75 @@
+"""Checkpoints: an interrupted run resumed ends exactly where an uninterrupted one does."""
+
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from conftest import planted_sentences, run_w2v
+from w2v_cli.errors import TrainingInterrupted, W2VError
+from w2v_cli.train import train
+
+OPTS = dict(dim=8, epochs=3, min_count=1, threads=1, seed=5, progress=False)
+
+
+def test_resume_after_an_epoch_reproduces_the_full_run(tmp_path):
+    sents = planted_sentences(n_sentences=400)
+    full = train(sents, **OPTS)
+    ck = tmp_path / "run.ckpt"
+
+    def interrupt(epoch, loss):
+        if epoch == 0:
+            raise KeyboardInterrupt
+
+    with pytest.raises(TrainingInterrupted, match="checkpoint written"):
+        train(sents, checkpoint=str(ck), on_epoch=interrupt, **OPTS)
+    resumed = train(sents, resume=str(ck), progress=False)
+    np.testing.assert_array_equal(resumed.W, full.W)
+    np.testing.assert_array_equal(resumed.Wp, full.Wp)
+    assert resumed.loss_history == full.loss_history
+    assert resumed.words_trained == 2 * full.train_words
+
+
+def test_resume_refuses_another_corpus(tmp_path):
+    ck = tmp_path / "run.ckpt"
+    sents = planted_sentences(n_sentences=100)
+    train(sents, checkpoint=str(ck), **OPTS)
+    with pytest.raises(W2VError, match="does not match checkpoint"):
+        train(sents[:50], resume=str(ck), progress=False)
+
+
+def test_garbage_checkpoint_is_a_clean_error(tmp_path):
+    bad = tmp_path / "bad.ckpt"
+    bad.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(W2VError, match="not a readable w2v checkpoint"):
+        train([["a", "b"]], resume=str(bad), progress=False)
+
+
+def test_sigint_mid_epoch_then_resume_matches_uninterrupted(tmp_path):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("\n".join(" ".join(s) for s in planted_sentences(n_sentences=60000, length=20)) + "\n")
+    args = ["--dim", 32, "--epochs", 4, "--min-count", 1, "--threads", 1, "--seed", 9, "-q"]
+    ref = tmp_path / "ref.bin"
+    assert run_w2v("train", corpus, "-o", ref, *args).returncode == 0
+
+    out, ck = tmp_path / "out.bin", tmp_path / "run.ckpt"
+    proc = subprocess.Popen([sys.executable, "-m", "w2v_cli", "train", str(corpus), "-o", str(out),
+                             "--checkpoint", str(ck), *map(str, args)],
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not ck.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)  # the first checkpoint appears after epoch 1
+    assert proc.poll() is None, "training finished before it could be interrupted"
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert err.strip().count("\n") == 0 and "checkpoint written" in err, err
+    assert not out.exists()
+
+    r = run_w2v("train", corpus, "-o", out, "--resume", ck, "-q")
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes() == ref.read_bytes()
