@@ -22,6 +22,9 @@ _LAZY = {
     "load_word2vec": ("w2v_cli.formats", "load_word2vec"),
     "save_word2vec": ("w2v_cli.formats", "save_word2vec"),
     "W2VError": ("w2v_cli.errors", "W2VError"),
+    "UnknownWordError": ("w2v_cli.query", "UnknownWordError"),
+    "evaluate_analogies": ("w2v_cli.evaluate", "evaluate_analogies"),
+    "evaluate_word_pairs": ("w2v_cli.evaluate", "evaluate_word_pairs"),
 }
 
 __all__ = ["load", *_LAZY]
