@@ -209,7 +209,9 @@ def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window,
         for i in range(n):
             lo, hi = window_bounds(state, i, n, window)
             targets[0] = sentence[i]
-            sampled = i % LOSS_EVERY == 0
+            # Sample by the running word count, not by i alone, so short
+            # sentences are not always sampled at their first word.
+            sampled = (words + i) % LOSS_EVERY == 0
             if shared_negatives:
                 m = 0
                 for j in range(lo, hi):
