@@ -126,7 +126,8 @@ def test_reported_loss_is_the_sgns_objective(batch):
     # W' starts at zero, so with a vanishing learning rate every score stays 0 and
     # every positive pair costs (K + 1) log 2: the per-epoch mean (estimated from
     # a sample of centre words) must come out at that value.
-    sents = planted_sentences(n_sentences=2000)
+    # (400 words, so a negative rarely equals the positive and is skipped.)
+    sents = planted_sentences(n_groups=40, group_size=10, n_sentences=2000)
     result = train(sents, dim=8, epochs=1, min_count=1, threads=1, sample=0, negative=5,
                    alpha=1e-12, batch=batch, progress=False)
     assert result.loss_history[0] == pytest.approx(6 * np.log(2), rel=0.02)

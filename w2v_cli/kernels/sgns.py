@@ -23,7 +23,7 @@ The returned loss is -J, summed, so the training loop can report its mean.
 import numpy as np
 from numba import njit, prange
 
-from .rng import alias_draw
+from .rng import alias_draw, below
 from .stream import read_sentence, window_bounds
 
 # Longest run of kept words trained as one sentence; longer lines are cut here
@@ -209,9 +209,9 @@ def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window,
         for i in range(n):
             lo, hi = window_bounds(state, i, n, window)
             targets[0] = sentence[i]
-            # Sample by the running word count, not by i alone, so short
-            # sentences are not always sampled at their first word.
-            sampled = (words + i) % LOSS_EVERY == 0
+            # A random sample: any rule tied to the position would favour the
+            # short windows at sentence ends.
+            sampled = below(state, LOSS_EVERY) == 0
             if shared_negatives:
                 m = 0
                 for j in range(lo, hi):
