@@ -127,6 +127,20 @@ def _register_query_commands() -> None:
 _register_query_commands()
 
 
+def _with_range(exc: click.ClickException) -> str:
+    """Click's message, plus the allowed range when a numeric training option
+    could not be parsed ('--dim abc')."""
+    message = exc.format_message()
+    param = getattr(exc, "param", None)
+    if isinstance(exc, click.BadParameter) and param is not None and param.name:
+        from .options import allowed
+
+        accepted = allowed(param.name)
+        if accepted:
+            message = f"{message.rstrip('.')}; --{param.name.replace('_', '-')} must be {accepted}"
+    return message
+
+
 def main(argv=None) -> None:
     """Console entry point: run the CLI and turn every expected failure into one line."""
     try:
@@ -135,7 +149,7 @@ def main(argv=None) -> None:
         click.echo("error: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as exc:
-        click.echo(f"error: {exc.format_message()}", err=True)
+        click.echo(f"error: {_with_range(exc)}", err=True)
         sys.exit(exc.exit_code)
     except TrainingInterrupted as exc:
         click.echo(f"error: {exc}", err=True)

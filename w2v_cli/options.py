@@ -7,6 +7,7 @@ the one-line message a user sees for a value out of range.
 from __future__ import annotations
 
 import dataclasses
+import numbers
 import os
 from typing import Optional
 
@@ -26,6 +27,23 @@ _RANGES = {
     "seed": (0, 2**63 - 1, True),
     "max_vocab": (0, None, True),
 }
+
+
+def allowed(name: str) -> Optional[str]:
+    """What option ``name`` (a TrainOptions field) accepts, e.g. 'an integer in [1, 10000]'."""
+    if name not in _RANGES:
+        return None
+    lo, hi, integer = _RANGES[name]
+    return f"{'an integer' if integer else 'a number'} in [{lo}, {'inf' if hi is None else hi}]"
+
+
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity, which a container or
+    taskset may restrict below os.cpu_count())."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 @dataclasses.dataclass
@@ -56,11 +74,11 @@ class TrainOptions:
             if value is None:
                 continue
             flag = "--" + name.replace("_", "-")
-            rng = f"[{lo}, {'inf' if hi is None else hi}]"
-            if integer and (isinstance(value, bool) or int(value) != value):
-                raise W2VError(f"{flag} must be an integer in {rng}, got {value}")
-            if value != value or (lo is not None and value < lo) or (hi is not None and value > hi):
-                raise W2VError(f"{flag} must be in {rng}, got {value}")
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise W2VError(f"{flag} must be {allowed(name)}, got {value!r}")
+            if (integer and not isinstance(value, numbers.Integral)) or value != value or (lo is not None and value < lo) \
+                    or (hi is not None and value > hi):
+                raise W2VError(f"{flag} must be {allowed(name)}, got {value}")
         if self.loss not in ("ns", "softmax"):
             raise W2VError(f"--loss must be 'ns' or 'softmax', got {self.loss!r}")
         if self.batch not in ("pair", "window"):
@@ -68,5 +86,5 @@ class TrainOptions:
         return self
 
     def resolved_threads(self) -> int:
-        cores = os.cpu_count() or 1
+        cores = available_cores()
         return min(self.threads or cores, cores)
