@@ -111,16 +111,17 @@ def _words_done(progress, n_threads):
 
 
 @njit(cache=True, fastmath=True)
-def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, grad_in, grad_out,
+def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, grad_out,
                      with_loss=True):
     """One centre word's window with shared negatives ("HogBatch", Ji et al. 2019).
 
     The ``n_contexts`` input rows W[contexts[a]] are all scored against the same
     output rows Wp[targets[t]] (targets[0] the centre word, the rest negatives).
     With G[a, t] = alpha * (label_t - sigma(W[c_a] . Wp[t_t])), the updates are the
-    two small products dW = G Wp_T and dWp = G^T W_C, computed from the rows as
-    they were before the window and added once each, so every output row is
-    read once per window instead of once per pair.  Scratch: grad_in (>= C x D),
+    two small products dWp = G^T W_C and dW = G Wp_T, both from the rows as they
+    were before the window, so every output row is read once per window instead
+    of once per pair.  Each product takes two rows per pass over D, halving the
+    loads and stores of the row it accumulates into.  Scratch: G (>= C x T),
     grad_out (>= T x D).  Returns -J summed over the window's pairs (0 unless
     ``with_loss``).
     """
@@ -128,31 +129,47 @@ def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, gra
     pos = targets[0]
     loss = 0.0
     for a in range(n_contexts):
-        for k in range(dim):
-            grad_in[a, k] = 0.0
-    for t in range(n_targets):
-        for k in range(dim):
-            grad_out[t, k] = 0.0
-    for a in range(n_contexts):
         c = contexts[a]
         for t in range(n_targets):
             u = targets[t]
             if t > 0 and u == pos:
+                G[a, t] = 0.0
                 continue
             f = np.float32(0.0)
             for k in range(dim):
                 f += W[c, k] * Wp[u, k]
             err, nll = _error_and_loss(f, t == 0, with_loss)
             loss += nll
-            g = np.float32(err * alpha)
+            G[a, t] = err * alpha
+    # dWp[t] = sum_a G[a, t] W[c_a], before W changes.
+    for t in range(n_targets):
+        for k in range(dim):
+            grad_out[t, k] = 0.0
+        a = 0
+        while a + 1 < n_contexts:
+            g0, g1 = G[a, t], G[a + 1, t]
+            c0, c1 = contexts[a], contexts[a + 1]
             for k in range(dim):
-                grad_in[a, k] += g * Wp[u, k]
+                grad_out[t, k] += g0 * W[c0, k] + g1 * W[c1, k]
+            a += 2
+        if a < n_contexts:
+            g0, c0 = G[a, t], contexts[a]
             for k in range(dim):
-                grad_out[t, k] += g * W[c, k]
+                grad_out[t, k] += g0 * W[c0, k]
+    # W[c_a] += sum_t G[a, t] Wp[u_t], before Wp changes.
     for a in range(n_contexts):
         c = contexts[a]
-        for k in range(dim):
-            W[c, k] += grad_in[a, k]
+        t = 0
+        while t + 1 < n_targets:
+            g0, g1 = G[a, t], G[a, t + 1]
+            u0, u1 = targets[t], targets[t + 1]
+            for k in range(dim):
+                W[c, k] += g0 * Wp[u0, k] + g1 * Wp[u1, k]
+            t += 2
+        if t < n_targets:
+            g0, u0 = G[a, t], targets[t]
+            for k in range(dim):
+                W[c, k] += g0 * Wp[u0, k]
     for t in range(n_targets):
         u = targets[t]
         for k in range(dim):
@@ -186,7 +203,7 @@ def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window,
     targets = np.empty(negative + 1, dtype=np.int64)
     contexts = np.empty(2 * window, dtype=np.int64)
     neu1e = np.empty(dim, dtype=np.float32)
-    grad_in = np.empty((2 * window, dim), dtype=np.float32)
+    G = np.empty((2 * window, negative + 1), dtype=np.float32)
     grad_out = np.empty((negative + 1, dim), dtype=np.float32)
     slot = tid * PAD
     words = progress[slot]
@@ -223,7 +240,7 @@ def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window,
                 for d in range(1, negative + 1):
                     targets[d] = alias_draw(state, noise_prob, noise_alias)
                 loss += LOSS_EVERY * sgns_window_step(W, Wp, contexts, m, targets, negative + 1, alpha,
-                                                      grad_in, grad_out, sampled)
+                                                      G, grad_out, sampled)
                 pairs += m
             else:
                 for j in range(lo, hi):
