@@ -146,7 +146,8 @@ def main(argv=None) -> None:
     try:
         cli.main(args=argv, prog_name="w2v", standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("error: interrupted", err=True)
+        # Click turns Ctrl-C outside training (e.g. while reading the corpus) into Abort.
+        click.echo("error: interrupted; nothing was written", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as exc:
         click.echo(f"error: {_with_range(exc)}", err=True)

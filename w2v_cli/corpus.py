@@ -23,6 +23,7 @@ import gzip
 import io
 import lzma
 import os
+import stat
 import zlib
 from typing import BinaryIO, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
@@ -48,6 +49,14 @@ def open_corpus(path) -> BinaryIO:
         raise W2VError(f"corpus {path} is a directory, not a file")
     if not os.path.exists(path):
         raise W2VError(f"corpus {path} does not exist")
+    try:
+        regular = stat.S_ISREG(os.stat(path).st_mode)
+    except OSError as exc:
+        raise W2VError(f"cannot read corpus {path}: {exc.strerror or exc}") from None
+    if not regular:
+        # A pipe would be empty on the second pass, /dev/zero never ends.
+        raise W2VError(f"corpus {path} is not a regular file (a pipe or a device?); "
+                       "w2v reads the corpus twice, so save it to a file first")
     opener = _OPENERS.get(os.path.splitext(path)[1].lower(), open)
     try:
         return opener(path, "rb")
