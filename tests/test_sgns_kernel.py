@@ -94,3 +94,30 @@ def test_negative_equal_to_positive_is_skipped():
     np.testing.assert_allclose(W[0], v)
     np.testing.assert_allclose(Wp[0], U[0])
     assert loss == pytest.approx(loss_pos_only)
+
+
+def test_window_step_is_the_two_products():
+    """Shared negatives: G = alpha (labels - sigma(C U^T)); C += G U, U += G^T C
+    (both from the values before the step), duplicates accumulating."""
+    from w2v_cli.kernels.sgns import sgns_window_step
+
+    rng = np.random.default_rng(3)
+    V, D, alpha = 12, 7, 0.05
+    W = rng.normal(0, 0.3, (V, D)).astype(np.float32)
+    Wp = rng.normal(0, 0.3, (V, D)).astype(np.float32)
+    contexts = np.array([1, 2, 2, 5, 7], np.int64)  # word 2 twice in the window
+    targets = np.array([3, 4, 9, 4], np.int64)  # centre 3; negative 4 drawn twice
+    C, U = W[contexts].astype(np.float64), Wp[targets].astype(np.float64)
+    S = C @ U.T
+    labels = np.array([1.0, 0, 0, 0])
+    G = alpha * (labels - 1 / (1 + np.exp(-S)))
+    W_exp, Wp_exp = W.astype(np.float64), Wp.astype(np.float64)
+    np.add.at(W_exp, contexts, G @ U)
+    np.add.at(Wp_exp, targets, G.T @ C)
+    loss_exp = np.logaddexp(0, -S[:, 0]).sum() + np.logaddexp(0, S[:, 1:]).sum()
+
+    loss = sgns_window_step(W, Wp, contexts, 5, targets, 4, alpha,
+                            np.empty((5, 4), np.float32), np.empty((4, D), np.float32))
+    np.testing.assert_allclose(W, W_exp, atol=1e-6)
+    np.testing.assert_allclose(Wp, Wp_exp, atol=1e-6)
+    assert loss == pytest.approx(loss_exp, rel=1e-5)

@@ -110,6 +110,24 @@ def _words_done(progress, n_threads):
     return s
 
 
+@njit(cache=True, fastmath=True, inline="always")
+def _add_weighted_rows(dest, row, src, rows, weights, n):
+    """dest[row] += sum_i weights[i] * src[rows[i]] for i < n, two source rows per
+    pass over D so dest[row] is loaded and stored half as often."""
+    dim = dest.shape[1]
+    i = 0
+    while i + 1 < n:
+        g0, g1 = weights[i], weights[i + 1]
+        r0, r1 = rows[i], rows[i + 1]
+        for k in range(dim):
+            dest[row, k] += g0 * src[r0, k] + g1 * src[r1, k]
+        i += 2
+    if i < n:
+        g0, r0 = weights[i], rows[i]
+        for k in range(dim):
+            dest[row, k] += g0 * src[r0, k]
+
+
 @njit(cache=True, fastmath=True)
 def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, grad_out,
                      with_loss=True):
@@ -145,31 +163,10 @@ def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, 
     for t in range(n_targets):
         for k in range(dim):
             grad_out[t, k] = 0.0
-        a = 0
-        while a + 1 < n_contexts:
-            g0, g1 = G[a, t], G[a + 1, t]
-            c0, c1 = contexts[a], contexts[a + 1]
-            for k in range(dim):
-                grad_out[t, k] += g0 * W[c0, k] + g1 * W[c1, k]
-            a += 2
-        if a < n_contexts:
-            g0, c0 = G[a, t], contexts[a]
-            for k in range(dim):
-                grad_out[t, k] += g0 * W[c0, k]
+        _add_weighted_rows(grad_out, t, W, contexts, G[:, t], n_contexts)
     # W[c_a] += sum_t G[a, t] Wp[u_t], before Wp changes.
     for a in range(n_contexts):
-        c = contexts[a]
-        t = 0
-        while t + 1 < n_targets:
-            g0, g1 = G[a, t], G[a, t + 1]
-            u0, u1 = targets[t], targets[t + 1]
-            for k in range(dim):
-                W[c, k] += g0 * Wp[u0, k] + g1 * Wp[u1, k]
-            t += 2
-        if t < n_targets:
-            g0, u0 = G[a, t], targets[t]
-            for k in range(dim):
-                W[c, k] += g0 * Wp[u0, k]
+        _add_weighted_rows(W, contexts[a], Wp, targets, G[a, :], n_targets)
     for t in range(n_targets):
         u = targets[t]
         for k in range(dim):
