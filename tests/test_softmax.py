@@ -169,10 +169,13 @@ def _epoch_args(stream, V, D, threads, stop):
     keep = np.ones(V)
     prob, alias = np.ones(V), np.arange(V, dtype=np.int32)
     bounds = np.linspace(0, len(stream), threads + 1).astype(np.int64)
+    spans = np.stack([bounds[:-1], bounds[1:]], axis=1).copy()
     slots = threads * sgns.PAD
     counters = np.zeros(slots, np.int64), np.zeros(slots, np.float64), np.zeros(slots, np.int64)
-    return (stream, bounds, W, Wp, keep, prob, alias, 2, 5, 0.025, 0.025e-4, 0, len(stream),
-            *counters, stop, 1, 0)
+    states = np.zeros(slots, np.uint64)
+    states[::sgns.PAD] = np.arange(1, threads + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    return (stream, spans, W, Wp, keep, prob, alias, 2, 5, 0.025, 0.025e-4, 0, len(stream),
+            *counters, stop, states)
 
 
 def test_epoch_kernel_counts_and_stop_flag():
