@@ -5,6 +5,11 @@
 ``sgns``     skip-gram with negative sampling: one step, one window, one span, one epoch
 ``softmax``  the full-softmax skip-gram, same structure
 
+Every kernel is compiled with ``error_model="numpy"``: a division by zero gives
+inf/NaN instead of raising (which fastmath code would otherwise do on a NaN
+score), so a diverging run reaches the training loop's finiteness check and
+gets a clear message, and the hot loops carry no zero-division branches.
+
 Importing this package compiles (or loads from cache) the kernels, so the query
 side of w2v never imports it.
 """

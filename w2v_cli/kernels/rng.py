@@ -19,7 +19,7 @@ _INV32 = 1.0 / 4294967296.0  # 2**-32
 _LOW32 = np.uint64(0xFFFFFFFF)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def splitmix64(x):
     z = np.uint64(x) + _GOLDEN
     z = (z ^ (z >> np.uint64(30))) * _M1
@@ -27,7 +27,7 @@ def splitmix64(x):
     return z ^ (z >> np.uint64(31))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def thread_seed(seed, epoch, thread):
     """A non-zero starting state for (seed, epoch, thread)."""
     s = splitmix64(np.uint64(seed))
@@ -38,7 +38,7 @@ def thread_seed(seed, epoch, thread):
     return s
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def next_u64(state):
     x = state[0]
     x ^= x >> np.uint64(12)
@@ -48,19 +48,19 @@ def next_u64(state):
     return x * _MUL
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def uniform(state):
     """A float in [0, 1)."""
     return float(next_u64(state) >> np.uint64(11)) * _INV53
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def below(state, n):
     """An integer in [0, n) for n < 2**32 (Lemire's multiply-shift, no division)."""
     return np.int64(((next_u64(state) >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def alias_draw(state, prob, alias):
     """One draw from an alias table with a single 64-bit random number:
     the high half picks the column, the low half decides column or alias."""

@@ -46,7 +46,7 @@ MAX_SCORE = np.float32(30.0)
 LOSS_EVERY = 8
 
 
-@njit(cache=True, fastmath=True, inline="always")
+@njit(cache=True, error_model="numpy", fastmath=True, inline="always")
 def _error_and_loss(f, positive, with_loss):
     """For a score f = v . u: the error (label - sigma(f)) that scales the
     gradient and, if ``with_loss``, the pair's loss -log P(label) (else 0).
@@ -65,7 +65,7 @@ def _error_and_loss(f, positive, with_loss):
     return -sig, nll
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, error_model="numpy", fastmath=True)
 def sgns_step(W, Wp, inp, targets, n_targets, alpha, neu1e, with_loss=True):
     """One SGNS step for input row ``inp``: targets[0] is the positive output row,
     targets[1:n_targets] the negatives.  Updates W[inp] and the target rows of Wp
@@ -96,13 +96,13 @@ def sgns_step(W, Wp, inp, targets, n_targets, alpha, neu1e, with_loss=True):
     return loss
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _learning_rate(alpha0, min_alpha, done, total):
     a = alpha0 * (1.0 - done / (total + 1.0))
     return a if a > min_alpha else min_alpha
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _words_done(progress, n_threads):
     s = 0
     for t in range(n_threads):
@@ -110,7 +110,7 @@ def _words_done(progress, n_threads):
     return s
 
 
-@njit(cache=True, fastmath=True, inline="always")
+@njit(cache=True, error_model="numpy", fastmath=True, inline="always")
 def _add_weighted_rows(dest, row, src, rows, weights, n):
     """dest[row] += sum_i weights[i] * src[rows[i]] for i < n, two source rows per
     pass over D so dest[row] is loaded and stored half as often."""
@@ -128,7 +128,7 @@ def _add_weighted_rows(dest, row, src, rows, weights, n):
             dest[row, k] += g0 * src[r0, k]
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, error_model="numpy", fastmath=True)
 def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, grad_out,
                      with_loss=True):
     """One centre word's window with shared negatives ("HogBatch", Ji et al. 2019).
@@ -174,7 +174,7 @@ def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, 
     return loss
 
 
-@njit(cache=True, fastmath=True, nogil=True)
+@njit(cache=True, error_model="numpy", fastmath=True, nogil=True)
 def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window, negative,
                alpha0, min_alpha, words_before, total_words, progress, loss_acc, pair_acc,
                tid, n_threads, stop, state, shared_negatives):
@@ -254,7 +254,7 @@ def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window,
     return pos
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, error_model="numpy", parallel=True)
 def _train_epoch(stream, spans, W, Wp, keep, noise_prob, noise_alias, window, negative,
                  alpha0, min_alpha, words_before, total_words, progress, loss_acc, pair_acc,
                  stop, states, shared_negatives):

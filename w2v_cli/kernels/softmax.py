@@ -36,7 +36,7 @@ from .sgns import MAX_SENTENCE, PAD, _learning_rate, _words_done
 from .stream import read_sentence, window_bounds
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, error_model="numpy", fastmath=True)
 def softmax_step(W, Wp, inp, target, alpha, scores, grad):
     """One full-softmax step: input row ``inp`` of W predicts output row
     ``target`` of W'.  Updates W[inp] and every row of W' in place and returns
@@ -84,7 +84,7 @@ def softmax_step(W, Wp, inp, target, alpha, scores, grad):
     return loss
 
 
-@njit(cache=True, fastmath=True, nogil=True)
+@njit(cache=True, error_model="numpy", fastmath=True, nogil=True)
 def train_span(stream, start, end, W, Wp, keep, window, alpha0, min_alpha, words_before,
                total_words, progress, loss_acc, pair_acc, tid, n_threads, stop, state):
     """Train the full softmax on stream[start:end] (one thread's share of an epoch).
@@ -133,7 +133,7 @@ def train_span(stream, start, end, W, Wp, keep, window, alpha0, min_alpha, words
     return pos
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, error_model="numpy", parallel=True)
 def train_epoch(stream, spans, W, Wp, keep, noise_prob, noise_alias, window, negative,
                 alpha0, min_alpha, words_before, total_words, progress, loss_acc, pair_acc,
                 stop, states):

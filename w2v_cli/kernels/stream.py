@@ -14,7 +14,7 @@ from numba import njit
 from .rng import below, uniform
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def read_sentence(stream, pos, end, keep, state, sentence):
     """Read words from ``stream[pos:end]`` up to and including the next sentence
     break (-1), or until ``sentence`` (the buffer; its length is the longest
@@ -41,7 +41,7 @@ def read_sentence(stream, pos, end, keep, state, sentence):
     return pos, n, read
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def window_bounds(state, i, n, window):
     """The context positions ``[lo, hi)`` around position ``i`` of an ``n``-word
     sentence for a dynamic window: radius uniform in 1..window (word2vec.c)."""
