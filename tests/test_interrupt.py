@@ -95,12 +95,7 @@ cli.main(sys.argv[1:])
 
 
 @pytest.mark.parametrize("signum", [
-    pytest.param(signal.SIGINT, marks=pytest.mark.xfail(
-        strict=False, reason="click prints a blank line before its Abort; fix: train() turns a KeyboardInterrupt "
-                             "in pass 1/2 into TrainingInterrupted")),
-    pytest.param(signal.SIGTERM, marks=pytest.mark.xfail(
-        strict=False, reason="SIGTERM is handled only during the epochs: before, it kills the process (143) and "
-                             "leaves the w2v-* temporary directory; fix: install the handler for all of train()")),
+    signal.SIGINT, signal.SIGTERM,
 ], ids=["SIGINT", "SIGTERM"])
 def test_signal_while_reading_corpus(tmp_path, signum):
     work = make_workdir(tmp_path)

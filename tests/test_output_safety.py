@@ -124,9 +124,6 @@ def test_read_only_filesystem(tmp_path, small_tmpfs):
     assert snapshot(small_tmpfs) == before
 
 
-@pytest.mark.xfail(strict=False, reason="outputs are written one after another: -o is replaced before "
-                                        "--save-context fails; fix: write every output to its temp file, "
-                                        "then rename them all")
 def test_failing_second_output_leaves_first_untouched(tmp_path, small_tmpfs):
     work = make_workdir(tmp_path)
     corpus = _big_corpus(work)
@@ -137,8 +134,6 @@ def test_failing_second_output_leaves_first_untouched(tmp_path, small_tmpfs):
     assert_untouched(tmp_path, work, before)
 
 
-@pytest.mark.xfail(strict=False, reason="_check_paths does not compare the outputs with each other: "
-                                        "--save-vocab silently overwrites -o")
 def test_two_outputs_on_one_path_refused(tmp_path):
     work = make_workdir(tmp_path)
     corpus = _corpus(work)

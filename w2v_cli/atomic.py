@@ -77,3 +77,29 @@ def _remove_quietly(path: str) -> None:
         os.unlink(path)
     except OSError:
         pass
+
+
+def write_all_or_nothing(writers) -> None:
+    """Write several outputs so that either all of them are replaced or none is.
+
+    ``writers`` is a list of ``(path, write)`` where ``write(p)`` writes the file
+    at ``p``.  Each is first written beside its target under a hidden staging
+    name; only when every one has succeeded are they renamed into place.
+    """
+    staged = []
+    try:
+        for path, write in writers:
+            path = os.fspath(path)
+            stage = os.path.join(os.path.dirname(os.path.abspath(path)),
+                                 "." + os.path.basename(path) + ".w2v-staged")
+            staged.append((stage, path))
+            write(stage)
+        for stage, path in staged:
+            try:
+                os.replace(stage, path)
+            except OSError as exc:
+                raise W2VError(_describe(exc, path)) from None
+    except BaseException:
+        for stage, _ in staged:
+            _remove_quietly(stage)
+        raise

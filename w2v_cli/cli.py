@@ -9,10 +9,12 @@ Numba.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 import click
 
+from .atomic import write_all_or_nothing
 from .errors import TrainingInterrupted, W2VError
 
 EXIT_INTERRUPTED = 130
@@ -28,9 +30,14 @@ def _check_paths(corpus: str, output: str, extra_outputs) -> None:
     """Refuse outputs that would clobber the input or cannot be written,
     before spending any time on training."""
     src = os.path.realpath(corpus)
+    seen = {}
     for path in [output, *[p for p in extra_outputs if p]]:
-        if os.path.realpath(path) == src:
+        real = os.path.realpath(path)
+        if real == src:
             raise W2VError(f"output {path} is the input corpus; choose another output path")
+        if real in seen:
+            raise W2VError(f"outputs {seen[real]} and {path} are the same file; give each its own path")
+        seen[real] = path
         if os.path.isdir(path):
             raise W2VError(f"output {path} is a directory")
         directory = os.path.dirname(os.path.abspath(path))
@@ -99,15 +106,16 @@ def train(corpus, output, fmt, dim, window, negative, epochs, alpha, min_count, 
                           resume=resume)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
-    binary = _is_binary(output, fmt)
-    result.save(output, binary=binary)
+    writers = [(output, lambda p: result.save(p, binary=_is_binary(output, fmt)))]
     if save_context:
-        result.save(save_context, binary=_is_binary(save_context, fmt), context=True)
+        writers.append((save_context, lambda p: result.save(p, binary=_is_binary(save_context, fmt), context=True)))
     if save_vocab:
-        result.vocab.save(save_vocab)
+        writers.append((save_vocab, result.vocab.save))
+    write_all_or_nothing(writers)
     history = result.loss_history
     shown = history if len(history) <= 10 else [history[0], history[-1]]
-    loss_text = (" ".join if len(history) <= 10 else " -> ".join)(f"{x:.4f}" for x in shown)
+    loss_text = (" ".join if len(history) <= 10 else " -> ".join)(
+        "n/a (no pairs)" if x != x else f"{x:.4f}" for x in shown)
     click.echo(
         f"vocabulary {len(result.vocab):,} words; {result.train_words:,} words x {len(history)} epochs "
         f"in {result.seconds:.1f} s: {result.words_per_second:,.0f} words/s "
@@ -141,8 +149,14 @@ def _with_range(exc: click.ClickException) -> str:
     return message
 
 
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv=None) -> None:
     """Console entry point: run the CLI and turn every expected failure into one line."""
+    # SIGTERM unwinds like Ctrl-C, so temporary files are removed on the way out.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         cli.main(args=argv, prog_name="w2v", standalone_mode=False)
     except click.exceptions.Abort:

@@ -72,7 +72,9 @@ def _prepare_stream(corpus, opts: TrainOptions, vocab: Optional[Vocab], workdir:
             counted = _with_vocab(counted, vocab)
         stream, train_words = corpus_mod.encode_tokens(sentences(), counted)
     if counted.truncated:
-        notes.append(f"{counted.truncated} distinct words longer than {corpus_mod.MAX_WORD_BYTES} bytes were truncated")
+        n = counted.truncated
+        notes.append(f"{n} distinct word{'s' if n > 1 else ''} longer than {corpus_mod.MAX_WORD_BYTES} bytes "
+                     f"{'were' if n > 1 else 'was'} truncated to {corpus_mod.MAX_WORD_BYTES} bytes, as word2vec.c does")
     if train_words == 0:
         raise W2VError("no word of the vocabulary occurs in the corpus")
     return counted.vocab, np.asarray(stream), train_words, counted.tokens, notes
@@ -142,8 +144,11 @@ def train(corpus: Union[str, os.PathLike, Iterable[Sequence[str]]], options: Opt
     if state is None and opts.threads and opts.threads > threads:
         notes.append(f"--threads {opts.threads} capped at the {threads} cores of this machine")
 
-    with tempfile.TemporaryDirectory(prefix="w2v-") as workdir:
-        vocab, stream, train_words, tokens, stream_notes = _prepare_stream(corpus, opts, vocab, workdir)
+    with _sigterm_as_interrupt(), tempfile.TemporaryDirectory(prefix="w2v-") as workdir:
+        try:
+            vocab, stream, train_words, tokens, stream_notes = _prepare_stream(corpus, opts, vocab, workdir)
+        except KeyboardInterrupt:
+            raise TrainingInterrupted("interrupted while reading the corpus; nothing was written") from None
         notes.extend(stream_notes)
         corpus_info = {"stream_items": int(len(stream)), "train_words": int(train_words)}
         if state is not None and saved_corpus != corpus_info:
@@ -215,32 +220,31 @@ def _run_epochs(stream, vocab, state, opts: TrainOptions, train_words: int, prog
     bar = TrainProgress(total, opts.alpha, opts.min_alpha, enabled=progress)
     start = time.perf_counter()
     try:
-        with _sigterm_as_interrupt():
-            while state.epoch < opts.epochs:
-                epoch = state.epoch
-                if not state.in_epoch:
-                    _start_epoch(state, len(stream), opts.seed)
-                done_before = epoch * train_words
-                args = (stream, state.spans, W, Wp, keep, noise_prob, noise_alias, opts.window,
-                        opts.negative, opts.alpha, opts.min_alpha, done_before, total,
-                        state.progress, state.loss_acc, state.pair_acc, stop, state.rng)
-                _run_in_worker(epoch_kernel, args, stop,
-                               lambda: bar.update(done_before + int(state.progress.sum()),
-                                                  state.loss_acc.sum(), int(state.pair_acc.sum())))
-                pairs = int(state.pair_acc.sum())
-                mean_loss = float(state.loss_acc.sum() / pairs) if pairs else float("nan")
-                # An epoch with no pairs (every word subsampled away) has no loss; that is not divergence.
-                if (pairs and not np.isfinite(mean_loss)) or not np.isfinite(W).all() or not np.isfinite(Wp).all():
-                    raise TrainingDiverged(
-                        f"training diverged in epoch {epoch + 1} (loss {mean_loss}); lower --alpha (now {opts.alpha})")
-                state.history.append(mean_loss)
-                state.pair_history.append(pairs)
-                state.epoch += 1
-                state.in_epoch = False
-                save_checkpoint()
-                bar.epoch_done(epoch + 1, mean_loss)
-                if on_epoch is not None:
-                    on_epoch(epoch, mean_loss)
+        while state.epoch < opts.epochs:
+            epoch = state.epoch
+            if not state.in_epoch:
+                _start_epoch(state, len(stream), opts.seed)
+            done_before = epoch * train_words
+            args = (stream, state.spans, W, Wp, keep, noise_prob, noise_alias, opts.window,
+                    opts.negative, opts.alpha, opts.min_alpha, done_before, total,
+                    state.progress, state.loss_acc, state.pair_acc, stop, state.rng)
+            _run_in_worker(epoch_kernel, args, stop,
+                           lambda: bar.update(done_before + int(state.progress.sum()),
+                                              state.loss_acc.sum(), int(state.pair_acc.sum())))
+            pairs = int(state.pair_acc.sum())
+            mean_loss = float(state.loss_acc.sum() / pairs) if pairs else float("nan")
+            # An epoch with no pairs (every word subsampled away) has no loss; that is not divergence.
+            if (pairs and not np.isfinite(mean_loss)) or not np.isfinite(W).all() or not np.isfinite(Wp).all():
+                raise TrainingDiverged(
+                    f"training diverged in epoch {epoch + 1} (loss {mean_loss}); lower --alpha (now {opts.alpha})")
+            state.history.append(mean_loss)
+            state.pair_history.append(pairs)
+            state.epoch += 1
+            state.in_epoch = False
+            save_checkpoint()
+            bar.epoch_done(epoch + 1, mean_loss)
+            if on_epoch is not None:
+                on_epoch(epoch, mean_loss)
     except KeyboardInterrupt:
         done_words = _words_done(state, train_words)
         where = f"after {done_words:,} of {total:,} words ({100.0 * done_words / total:.1f} %)"
