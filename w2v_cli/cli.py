@@ -72,7 +72,7 @@ def _is_binary(path: str, fmt: str) -> bool:
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--loss", type=click.Choice(["ns", "softmax"]), default="ns", show_default=True,
               help="ns: negative sampling; softmax: the exact full-softmax skip-gram.")
-@click.option("--batch", type=click.Choice(["pair", "window"]), default="pair", show_default=True,
+@click.option("--batch", type=click.Choice(["pair", "window"]), default="window", show_default=True,
               help="pair: word2vec.c's per-pair updates; window: one set of negatives per window.")
 @click.option("--force", is_flag=True, help="Allow --loss softmax with a vocabulary over 50,000 words.")
 @click.option("--save-context", type=click.Path(dir_okay=False), default=None,

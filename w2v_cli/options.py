@@ -60,7 +60,9 @@ class TrainOptions:
     seed: int = 1
     max_vocab: int = 21_000_000
     loss: str = "ns"  # "ns" (SGNS) or "softmax"
-    batch: str = "pair"  # "pair" (word2vec.c order) or "window" (shared negatives)
+    # "window": one set of negatives per centre word's window (faster, and on GCIDE as good as
+    # gensim); "pair": word2vec.c's per-pair updates.
+    batch: str = "window"
     force: bool = False  # allow softmax with a large vocabulary
 
     @property
