@@ -20,12 +20,11 @@ import bz2
 import codecs
 import collections
 import gzip
-import io
 import lzma
 import os
 import stat
 import zlib
-from typing import BinaryIO, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import BinaryIO, Callable, Dict, Iterable, Iterator, List, Sequence, Tuple
 
 import numpy as np
 
