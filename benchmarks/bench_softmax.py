@@ -37,6 +37,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 from w2v_cli.kernels import sgns, softmax  # noqa: E402
+from w2v_cli.kernels.rng import thread_seed  # noqa: E402
 from w2v_cli.sampling import build_alias, keep_probabilities, noise_weights  # noqa: E402
 from w2v_cli.train import init_vectors  # noqa: E402
 
@@ -65,13 +66,17 @@ def run_kernel(kernel, stream, V, args, threads: int):
     noise_prob, noise_alias = build_alias(noise_weights(counts, 0.75))
     W, Wp = init_vectors(V, args.dim, 1)
     bounds = np.linspace(0, len(stream), threads + 1).astype(np.int64)
+    spans = np.stack([bounds[:-1], bounds[1:]], axis=1).copy()
     slots = threads * sgns.PAD
     progress, loss_acc, pair_acc = np.zeros(slots, np.int64), np.zeros(slots), np.zeros(slots, np.int64)
+    states = np.zeros(slots, np.uint64)
+    for t in range(threads):
+        states[t * sgns.PAD] = thread_seed(1, 0, t)
     stop = np.zeros(1, np.int32)
     n_words = int((stream >= 0).sum())
     t0 = time.perf_counter()
-    kernel(stream, bounds, W, Wp, keep, noise_prob, noise_alias, args.window, args.negative,
-           0.025, 0.025e-4, 0, n_words, progress, loss_acc, pair_acc, stop, 1, 0)
+    kernel(stream, spans, W, Wp, keep, noise_prob, noise_alias, args.window, args.negative,
+           0.025, 0.025e-4, 0, n_words, progress, loss_acc, pair_acc, stop, states)
     dt = time.perf_counter() - t0
     pairs = int(pair_acc.sum())
     return dt, pairs, int(progress.sum()), float(loss_acc.sum() / max(pairs, 1))
