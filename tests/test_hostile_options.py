@@ -103,7 +103,7 @@ from w2v_cli import cli
 from w2v_cli.kernels import sgns
 def poisoned(stream, spans, W, Wp, *rest):
     W[0, 0] = np.nan
-sgns.train_epoch = poisoned
+sgns.train_epoch = sgns.train_epoch_window = poisoned
 cli.main(sys.argv[1:])
 """
 
@@ -113,7 +113,9 @@ def test_divergence_check_library(monkeypatch):
     from w2v_cli.kernels import sgns
     from w2v_cli.train import train
 
-    monkeypatch.setattr(sgns, "train_epoch", lambda stream, spans, W, Wp, *rest: W.__setitem__((1, 0), np.inf))
+    poisoned = lambda stream, spans, W, Wp, *rest: W.__setitem__((1, 0), np.inf)  # noqa: E731
+    monkeypatch.setattr(sgns, "train_epoch", poisoned)
+    monkeypatch.setattr(sgns, "train_epoch_window", poisoned)
     with pytest.raises(TrainingDiverged, match=r"diverged in epoch 1 .*lower --alpha"):
         train([["a", "b", "c"]] * 10, dim=4, epochs=3, min_count=1, threads=1, progress=False)
 
