@@ -1,5 +1,5 @@
 # w2v: common tasks. Corpora and peers go to git-ignored corpora/data/ and peers/.
-PYTHON ?= python
+PYTHON ?= python3
 W2V ?= $(if $(shell command -v w2v),w2v,$(PYTHON) -m w2v_cli.cli)
 THREADS ?= 2
 GCIDE := corpora/data/gcide.txt
@@ -12,12 +12,20 @@ BENCH_ARGS := --dim 100 --window 5 --negative 5 --sample 1e-4 --epochs 5 --min-c
 .PHONY: install test corpus-gcide corpus-text8 corpus-synth peers bench-quick bench bench-scaling demo clean-bench
 
 install:
-	$(PYTHON) -m pip install -e .[test]
+	$(PYTHON) -m pip install --quiet -e ".[test]"
 
-test:
+# The README's test command: installs what the tests need, then runs them.
+test: install
 	$(PYTHON) -m pytest -q
 
-$(GCIDE):
+GCIDE_SRC := /usr/share/dictd/gcide.dict.dz
+
+$(GCIDE_SRC):
+	@echo "installing Debian's dict-gcide (the offline corpus source)"
+	(apt-get update -qq && apt-get install -y -qq dict-gcide) || \
+		(sudo apt-get update -qq && sudo apt-get install -y -qq dict-gcide)
+
+$(GCIDE): | $(GCIDE_SRC)
 	$(PYTHON) corpora/make_gcide.py --out $(GCIDE)
 
 corpus-gcide: $(GCIDE)
@@ -49,8 +57,10 @@ bench: $(GCIDE)
 bench-scaling:
 	$(PYTHON) benchmarks/bench_scaling.py --sizes 1M,4M,16M --threads 1,2
 
-demo: $(GCIDE)
-	$(W2V) train $(GCIDE) -o vectors.bin
+# The README's main job: install, build the offline corpus, train vectors.bin on it.
+demo: install $(GCIDE)
+	$(PYTHON) -m w2v_cli train $(GCIDE) -o vectors.bin
+	$(PYTHON) -m w2v_cli similar king -n 5
 
 clean-bench:
 	rm -rf benchmarks/work
