@@ -201,15 +201,22 @@ def _read_binary(path, data, pos, n, dim):
 
     words = [raw.decode("utf-8", "replace") for raw in raws]
     vectors = _pack_rows(data, spaces, row_bytes).reshape(n, dim)
+    _check_rows(path, words, vectors, lambda row: f"byte offset {starts[row]}",
+                lambda first: f"vectors {first + 1} and")
+    return words, vectors
+
+
+def _check_rows(path, words, vectors, where, first_seen) -> None:
+    """Refuse non-finite vectors and repeated words; ``where(row)`` names a row's
+    place in the file, ``first_seen(row)`` the earlier occurrence of a word."""
     bad = ~np.isfinite(vectors).all(axis=1)
     if bad.any():
         row = int(np.argmax(bad))
-        raise _ContentError(f"{path}: byte offset {starts[row]}: the vector of {words[row]!r} contains NaN or inf")
+        raise _ContentError(f"{path}: {where(row)}: the vector of {words[row]!r} contains NaN or inf")
     dup = _first_duplicate(words)
     if dup is not None:
-        raise _ContentError(f"{path}: byte offset {starts[dup[1]]}: word {words[dup[1]]!r} appears twice "
-                       f"(vectors {dup[0] + 1} and {dup[1] + 1})")
-    return words, vectors
+        raise _ContentError(f"{path}: {where(dup[1])}: word {words[dup[1]]!r} appears twice "
+                            f"({first_seen(dup[0])} {dup[1] + 1})")
 
 
 def _pack_rows(data, spaces, row_bytes):
@@ -277,14 +284,8 @@ def _read_text(path, data, body, n, dim):
         _scan_text(path, lines, dim)
         raise W2VError(f"{path}: cannot parse the vectors")  # not reached: the scan finds the line
     vectors = np.ascontiguousarray(vectors)
-    bad = ~np.isfinite(vectors).all(axis=1)
-    if bad.any():
-        row = int(np.argmax(bad))
-        raise _ContentError(f"{path}: line {row + 2}: the vector of {words[row]!r} contains NaN or inf")
-    dup = _first_duplicate(words)
-    if dup is not None:
-        raise _ContentError(f"{path}: line {dup[1] + 2}: word {words[dup[1]]!r} appears twice "
-                       f"(first on line {dup[0] + 2})")
+    _check_rows(path, words, vectors, lambda row: f"line {row + 2}",
+                lambda first: f"first on line {first + 2}, again as vector")
     return words, vectors
 
 
