@@ -65,6 +65,15 @@ def _error_and_loss(f, positive, with_loss):
     return -sig, nll
 
 
+@njit(cache=True, error_model="numpy", fastmath=True, inline="always")
+def _dot(A, i, B, j):
+    """A[i] . B[j] in float32 (fastmath lets LLVM vectorise the reduction)."""
+    f = np.float32(0.0)
+    for k in range(A.shape[1]):
+        f += A[i, k] * B[j, k]
+    return f
+
+
 @njit(cache=True, error_model="numpy", fastmath=True)
 def sgns_step(W, Wp, inp, targets, n_targets, alpha, neu1e, with_loss=True):
     """One SGNS step for input row ``inp``: targets[0] is the positive output row,
@@ -81,9 +90,7 @@ def sgns_step(W, Wp, inp, targets, n_targets, alpha, neu1e, with_loss=True):
         t = targets[d]
         if d > 0 and t == pos:
             continue
-        f = np.float32(0.0)
-        for k in range(dim):
-            f += W[inp, k] * Wp[t, k]
+        f = _dot(W, inp, Wp, t)
         err, nll = _error_and_loss(f, d == 0, with_loss)
         loss += nll
         g = np.float32(err * alpha)
@@ -153,9 +160,7 @@ def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, 
             if t > 0 and u == pos:
                 G[a, t] = 0.0
                 continue
-            f = np.float32(0.0)
-            for k in range(dim):
-                f += W[c, k] * Wp[u, k]
+            f = _dot(W, c, Wp, u)
             err, nll = _error_and_loss(f, t == 0, with_loss)
             loss += nll
             G[a, t] = err * alpha
