@@ -38,6 +38,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 from w2v_cli.kernels import sgns, softmax  # noqa: E402
 from w2v_cli.kernels.rng import thread_seed  # noqa: E402
+from w2v_cli.kernels.stream import PAD  # noqa: E402
 from w2v_cli.sampling import build_alias, keep_probabilities, noise_weights  # noqa: E402
 from w2v_cli.train import init_vectors  # noqa: E402
 
@@ -67,11 +68,11 @@ def run_kernel(kernel, stream, V, args, threads: int):
     W, Wp = init_vectors(V, args.dim, 1)
     bounds = np.linspace(0, len(stream), threads + 1).astype(np.int64)
     spans = np.stack([bounds[:-1], bounds[1:]], axis=1).copy()
-    slots = threads * sgns.PAD
+    slots = threads * PAD
     progress, loss_acc, pair_acc = np.zeros(slots, np.int64), np.zeros(slots), np.zeros(slots, np.int64)
     states = np.zeros(slots, np.uint64)
     for t in range(threads):
-        states[t * sgns.PAD] = thread_seed(1, 0, t)
+        states[t * PAD] = thread_seed(1, 0, t)
     stop = np.zeros(1, np.int32)
     n_words = int((stream >= 0).sum())
     t0 = time.perf_counter()

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from w2v_cli.errors import W2VError
-from w2v_cli.kernels import sgns, softmax
+from w2v_cli.kernels import softmax
+from w2v_cli.kernels.stream import PAD
 from w2v_cli.kernels.softmax import softmax_step
 from w2v_cli.train import train
 from w2v_cli.vocab import Vocab
@@ -170,10 +171,10 @@ def _epoch_args(stream, V, D, threads, stop):
     prob, alias = np.ones(V), np.arange(V, dtype=np.int32)
     bounds = np.linspace(0, len(stream), threads + 1).astype(np.int64)
     spans = np.stack([bounds[:-1], bounds[1:]], axis=1).copy()
-    slots = threads * sgns.PAD
+    slots = threads * PAD
     counters = np.zeros(slots, np.int64), np.zeros(slots, np.float64), np.zeros(slots, np.int64)
     states = np.zeros(slots, np.uint64)
-    states[::sgns.PAD] = np.arange(1, threads + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    states[::PAD] = np.arange(1, threads + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
     return (stream, spans, W, Wp, keep, prob, alias, 2, 5, 0.025, 0.025e-4, 0, len(stream),
             *counters, stop, states)
 

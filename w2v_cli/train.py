@@ -180,7 +180,7 @@ def _words_done(state, train_words: int) -> int:
 
 def _fresh_state(W, Wp, threads: int):
     from .checkpoint import LoopState
-    from .kernels.sgns import PAD
+    from .kernels.stream import PAD
 
     slots = threads * PAD
     return LoopState(W=W, Wp=Wp, epoch=0, spans=np.zeros((threads, 2), np.int64),
@@ -193,7 +193,7 @@ def _start_epoch(state, stream_len: int, seed: int) -> None:
     """Split the stream evenly between threads, seed each thread's RNG for this
     epoch, zero the counters."""
     from .kernels.rng import thread_seed
-    from .kernels.sgns import PAD
+    from .kernels.stream import PAD
 
     bounds = np.linspace(0, stream_len, state.threads + 1).astype(np.int64)
     state.spans[:, 0] = bounds[:-1]

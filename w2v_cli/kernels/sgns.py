@@ -24,16 +24,8 @@ import numpy as np
 from numba import njit, prange
 
 from .rng import alias_draw, below
-from .stream import read_sentence, window_bounds
+from .stream import MAX_SENTENCE, PAD, REPORT_EVERY, learning_rate, read_sentence, window_bounds, words_done
 
-# Longest run of kept words trained as one sentence; longer lines are cut here
-# (gensim cuts at 10,000 too, word2vec.c at 1,000).
-MAX_SENTENCE = 10000
-# How many words a thread reads between updates of its learning rate and of the
-# shared progress counters.
-REPORT_EVERY = 10000
-# Progress slots are this many int64 apart, so threads do not share cache lines.
-PAD = 16
 
 
 # Scores are clipped here before exp() so it stays finite; sigma(30) is 1 in float32.
@@ -101,20 +93,6 @@ def sgns_step(W, Wp, inp, targets, n_targets, alpha, neu1e, with_loss=True):
     for k in range(dim):
         W[inp, k] += neu1e[k]
     return loss
-
-
-@njit(cache=True, error_model="numpy")
-def _learning_rate(alpha0, min_alpha, done, total):
-    a = alpha0 * (1.0 - done / (total + 1.0))
-    return a if a > min_alpha else min_alpha
-
-
-@njit(cache=True, error_model="numpy")
-def _words_done(progress, n_threads):
-    s = 0
-    for t in range(n_threads):
-        s += progress[t * PAD]
-    return s
 
 
 @njit(cache=True, error_model="numpy", fastmath=True, inline="always")
@@ -212,7 +190,7 @@ def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window,
     loss = loss_acc[slot]
     pairs = pair_acc[slot]
     reported = words
-    alpha = _learning_rate(alpha0, min_alpha, words_before + _words_done(progress, n_threads), total_words)
+    alpha = learning_rate(alpha0, min_alpha, words_before + words_done(progress, n_threads), total_words)
     pos = start
     while pos < end:
         if words - reported >= REPORT_EVERY:
@@ -220,7 +198,7 @@ def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window,
             loss_acc[slot] = loss
             pair_acc[slot] = pairs
             reported = words
-            alpha = _learning_rate(alpha0, min_alpha, words_before + _words_done(progress, n_threads), total_words)
+            alpha = learning_rate(alpha0, min_alpha, words_before + words_done(progress, n_threads), total_words)
             if stop[0] != 0:
                 break
         pos, n, read = read_sentence(stream, pos, end, keep, state, sentence)

@@ -32,8 +32,7 @@ float32 (training) or float64 (the gradient tests).
 import numpy as np
 from numba import njit, prange
 
-from .sgns import MAX_SENTENCE, PAD, _learning_rate, _words_done
-from .stream import read_sentence, window_bounds
+from .stream import MAX_SENTENCE, PAD, learning_rate, read_sentence, window_bounds, words_done
 
 
 @njit(cache=True, error_model="numpy", fastmath=True)
@@ -112,7 +111,7 @@ def train_span(stream, start, end, W, Wp, keep, window, alpha0, min_alpha, words
         progress[tid * PAD] = words
         loss_acc[tid * PAD] = loss
         pair_acc[tid * PAD] = pairs
-        alpha = _learning_rate(alpha0, min_alpha, words_before + _words_done(progress, n_threads), total_words)
+        alpha = learning_rate(alpha0, min_alpha, words_before + words_done(progress, n_threads), total_words)
         if stop[0] != 0:
             break
         for i in range(n):

@@ -1,17 +1,40 @@
-"""Reading sentences from the id stream, shared by the span kernels.
+"""What every span kernel shares: reading the id stream, windows, schedule, slots.
 
 The id stream holds word ids and -1 at sentence ends.  :func:`read_sentence`
-copies the next sentence's kept words (after subsampling) into a buffer and
-:func:`window_bounds` draws a dynamic window, exactly as ``sgns.train_span`` does
-inline, drawing the same random numbers in the same order; a kernel built on them
-sees the same sentences and windows as SGNS for the same seed.
-
-This module imports nothing from the other kernels, so ``sgns`` can import it too.
+copies the next sentence's kept words (after subsampling) into a buffer,
+:func:`window_bounds` draws a dynamic window, :func:`learning_rate` and
+:func:`words_done` give the shared linear schedule.  ``sgns`` and ``softmax``
+both build on them, so for one seed they see the same sentences and windows.
 """
 
 from numba import njit
 
 from .rng import below, uniform
+
+# Longest run of kept words trained as one sentence; longer lines are cut here
+# (gensim cuts at 10,000 too, word2vec.c at 1,000).
+MAX_SENTENCE = 10000
+# How many words a thread reads between updates of its learning rate and of the
+# shared progress counters.
+REPORT_EVERY = 10000
+# Progress slots are this many int64 apart, so threads do not share cache lines.
+PAD = 16
+
+
+@njit(cache=True, error_model="numpy")
+def learning_rate(alpha0, min_alpha, done, total):
+    """word2vec.c's linear decay over all words of all epochs, floored at min_alpha."""
+    a = alpha0 * (1.0 - done / (total + 1.0))
+    return a if a > min_alpha else min_alpha
+
+
+@njit(cache=True, error_model="numpy")
+def words_done(progress, n_threads):
+    """Words read this epoch by all threads (their slots t * PAD of ``progress``)."""
+    s = 0
+    for t in range(n_threads):
+        s += progress[t * PAD]
+    return s
 
 
 @njit(cache=True, error_model="numpy", inline="always")
