@@ -217,6 +217,11 @@ def _run_epochs(stream, vocab, state, opts: TrainOptions, train_words: int, prog
     total = train_words * opts.epochs
     stop = np.zeros(1, np.int32)
     W, Wp = state.W, state.Wp
+    # Load (or compile) the kernel on empty spans before the clock starts: that is
+    # start-up cost, reported apart from training speed.
+    epoch_kernel(stream, np.zeros_like(state.spans), W, Wp, keep, noise_prob, noise_alias, opts.window,
+                 opts.negative, opts.alpha, opts.min_alpha, 0, total, np.zeros_like(state.progress),
+                 np.zeros_like(state.loss_acc), np.zeros_like(state.pair_acc), stop, state.rng.copy())
     bar = TrainProgress(total, opts.alpha, opts.min_alpha, enabled=progress)
     start = time.perf_counter()
     try:
