@@ -21,6 +21,7 @@ import codecs
 import collections
 import gzip
 import lzma
+import mmap
 import os
 import stat
 import zlib
@@ -184,7 +185,7 @@ def _encode_lines(lines: Iterable[bytes], lookup: Dict[bytes, int], trailing_bre
     return arr[arr != -2]
 
 
-def encode_corpus(path, counted: CountResult, out_path) -> Tuple[np.memmap, int]:
+def encode_corpus(path, counted: CountResult, out_path) -> Tuple[np.ndarray, int]:
     """Pass 2: write the id stream of ``path`` to ``out_path``; return it memory-mapped
     and the number of word tokens in it."""
     n_words = 0
@@ -217,9 +218,26 @@ def encode_tokens(token_lists: Iterable[Sequence[bytes]], counted: CountResult) 
 
 
 def _map(path, n_items: int) -> np.ndarray:
+    """The id stream as a read-only int32 array over a memory map (its ``base``)."""
     if n_items == 0:
         return np.zeros(0, dtype=np.int32)
-    return np.memmap(path, dtype=np.int32, mode="r", shape=(n_items,))
+    with open(path, "rb") as fh:
+        mapping = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    return np.frombuffer(mapping, dtype=np.int32, count=n_items)
+
+
+def release_pages(stream: np.ndarray) -> None:
+    """Drop the id stream's pages from this process's resident set.
+
+    They are clean pages of a file: the next read faults them back in from the
+    page cache.  Called while training, it keeps resident memory bounded by the
+    vocabulary instead of growing by 4 bytes per token of the corpus.
+    """
+    mapping = stream.base
+    while mapping is not None and not isinstance(mapping, mmap.mmap):
+        mapping = getattr(mapping, "obj", None) if isinstance(mapping, memoryview) else getattr(mapping, "base", None)
+    if mapping is not None and hasattr(mmap, "MADV_DONTNEED"):
+        mapping.madvise(mmap.MADV_DONTNEED)
 
 
 def as_byte_sentences(sentences: Iterable[Iterable[str]]) -> Callable[[], Iterator[List[bytes]]]:

@@ -224,6 +224,7 @@ def _run_epochs(stream, vocab, state, opts: TrainOptions, train_words: int, prog
                  np.zeros_like(state.loss_acc), np.zeros_like(state.pair_acc), stop, state.rng.copy())
     bar = TrainProgress(total, opts.alpha, opts.min_alpha, enabled=progress)
     start = time.perf_counter()
+    released = [start]
     try:
         while state.epoch < opts.epochs:
             epoch = state.epoch
@@ -233,9 +234,15 @@ def _run_epochs(stream, vocab, state, opts: TrainOptions, train_words: int, prog
             args = (stream, state.spans, W, Wp, keep, noise_prob, noise_alias, opts.window,
                     opts.negative, opts.alpha, opts.min_alpha, done_before, total,
                     state.progress, state.loss_acc, state.pair_acc, stop, state.rng)
-            _run_in_worker(epoch_kernel, args, stop,
-                           lambda: bar.update(done_before + int(state.progress.sum()),
-                                              state.loss_acc.sum(), int(state.pair_acc.sum())))
+            def poll():
+                bar.update(done_before + int(state.progress.sum()), state.loss_acc.sum(),
+                           int(state.pair_acc.sum()))
+                # About once a second: a few MB of the stream stay resident, not all of it.
+                if time.perf_counter() - released[0] > 1.0:
+                    corpus_mod.release_pages(stream)
+                    released[0] = time.perf_counter()
+
+            _run_in_worker(epoch_kernel, args, stop, poll)
             pairs = int(state.pair_acc.sum())
             mean_loss = float(state.loss_acc.sum() / pairs) if pairs else float("nan")
             # An epoch with no pairs (every word subsampled away) has no loss; that is not divergence.
