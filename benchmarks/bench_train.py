@@ -398,6 +398,17 @@ def count_words(path: str) -> tuple[int, int]:
 
 
 # --------------------------------------------------------------------------- main
+def add_training_options(ap) -> None:
+    """The settings every system in a comparison shares (DESIGN.md's defaults)."""
+    ap.add_argument("--dim", type=int, default=100)
+    ap.add_argument("--window", type=int, default=5)
+    ap.add_argument("--negative", type=int, default=5)
+    ap.add_argument("--sample", type=float, default=1e-4)
+    ap.add_argument("--min-count", type=int, default=5)
+    ap.add_argument("--alpha", type=float, default=0.025)
+    ap.add_argument("--seed", type=int, default=1)
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "--child":
@@ -408,13 +419,7 @@ def main(argv=None) -> int:
     ap.add_argument("--systems", default="w2v,gensim-file,gensim-iter,word2vec.c,fasttext")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--epochs", type=int, default=5)
-    ap.add_argument("--dim", type=int, default=100)
-    ap.add_argument("--window", type=int, default=5)
-    ap.add_argument("--negative", type=int, default=5)
-    ap.add_argument("--sample", type=float, default=1e-4)
-    ap.add_argument("--min-count", type=int, default=5)
-    ap.add_argument("--alpha", type=float, default=0.025)
-    ap.add_argument("--seed", type=int, default=1)
+    add_training_options(ap)
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--w2v-args", action="append", default=[],
                     help='extra w2v train args; repeat to compare variants, e.g. --w2v-args "--batch pair"')
