@@ -18,7 +18,6 @@ import argparse
 import datetime as _dt
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -121,7 +120,7 @@ def main(argv=None) -> int:
                     os.remove(r["vectors"])
                 r.update(tokens=n, threads=t, system=s)
                 results.append(r)
-                print(f"[scaling]   " + (f"train {r['train_s']:.1f} s, {r['words_per_s']/1e6:.3f} M words/s, "
+                print("[scaling]   " + (f"train {r['train_s']:.1f} s, {r['words_per_s']/1e6:.3f} M words/s, "
                                          f"RSS {r['peak_rss_mb']:.0f} MB" if r["ok"] else r.get("error", "failed")),
                       file=sys.stderr, flush=True)
         if not a.keep_corpora and n > 20_000_000:
