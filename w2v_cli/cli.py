@@ -15,7 +15,7 @@ import sys
 import click
 
 from .atomic import write_all_or_nothing
-from .errors import TrainingInterrupted, W2VError
+from .errors import TrainingInterrupted, W2VError, interrupt_on_signal
 
 EXIT_INTERRUPTED = 130
 
@@ -149,14 +149,10 @@ def _with_range(exc: click.ClickException) -> str:
     return message
 
 
-def _raise_interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
 def main(argv=None) -> None:
     """Console entry point: run the CLI and turn every expected failure into one line."""
     # SIGTERM unwinds like Ctrl-C, so temporary files are removed on the way out.
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    signal.signal(signal.SIGTERM, interrupt_on_signal)
     try:
         cli.main(args=argv, prog_name="w2v", standalone_mode=False)
     except click.exceptions.Abort:

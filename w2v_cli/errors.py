@@ -15,3 +15,9 @@ class TrainingInterrupted(W2VError):
 
 class TrainingDiverged(W2VError):
     """The vectors or the loss stopped being finite."""
+
+
+def interrupt_on_signal(signum, frame):
+    """Signal handler: unwind like Ctrl-C (SIGTERM is installed with it), so
+    every ``finally`` runs and temporary files are removed."""
+    raise KeyboardInterrupt

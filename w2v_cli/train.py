@@ -21,7 +21,7 @@ from typing import Callable, Iterable, List, Optional, Sequence, Union
 import numpy as np
 
 from . import corpus as corpus_mod
-from .errors import TrainingDiverged, TrainingInterrupted, W2VError
+from .errors import TrainingDiverged, TrainingInterrupted, W2VError, interrupt_on_signal
 from .options import TrainOptions
 from .sampling import build_alias, keep_probabilities, noise_weights
 from .vocab import Vocab
@@ -106,10 +106,7 @@ def _sigterm_as_interrupt():
         yield
         return
 
-    def handler(signum, frame):
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, handler)
+    previous = signal.signal(signal.SIGTERM, interrupt_on_signal)
     try:
         yield
     finally:
