@@ -32,9 +32,9 @@ from .stream import MAX_SENTENCE, PAD, REPORT_EVERY, learning_rate, read_sentenc
 MAX_SCORE = np.float32(30.0)
 
 
-# The running loss is measured on every LOSS_EVERY-th centre word (scaled up to
-# an estimate of the whole): its log() per score costs about a tenth of the
-# kernel's time, and an 8-fold sample still gives the mean to three digits.
+# The running loss is measured on a random 1 in LOSS_EVERY centre words (scaled
+# up to an estimate of the whole): its log() per score costs about a tenth of the
+# kernel's time, and the sample still gives the mean to about 1 %.
 LOSS_EVERY = 8
 
 
