@@ -15,6 +15,7 @@ import sys
 import click
 
 from .atomic import write_all_or_nothing
+from .cli_query import analogy, evaluate, similar
 from .errors import TrainingInterrupted, W2VError, interrupt_on_signal
 
 EXIT_INTERRUPTED = 130
@@ -123,16 +124,8 @@ def train(corpus, output, fmt, dim, window, negative, epochs, alpha, min_count, 
         f"mean loss per epoch {loss_text}; wrote {output}", err=True)
 
 
-def _register_query_commands() -> None:
-    try:
-        from .cli_query import analogy, evaluate, similar
-    except ImportError:  # query side not installed in this tree yet
-        return
-    for command in (similar, analogy, evaluate):
-        cli.add_command(command)
-
-
-_register_query_commands()
+for _command in (similar, analogy, evaluate):
+    cli.add_command(_command)
 
 
 def _with_range(exc: click.ClickException) -> str:
