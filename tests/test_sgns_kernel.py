@@ -96,28 +96,44 @@ def test_negative_equal_to_positive_is_skipped():
     assert loss == pytest.approx(loss_pos_only)
 
 
-def test_window_step_is_the_two_products():
-    """Shared negatives: G = alpha (labels - sigma(C U^T)); C += G U, U += G^T C
-    (both from the values before the step), duplicates accumulating."""
-    from w2v_cli.kernels.sgns import sgns_window_step
+@pytest.mark.parametrize("n_targets", [4, 6, 9])  # padded to one block, exactly one, two blocks
+def test_window_step_is_the_two_products(n_targets):
+    """Shared negatives: G = alpha (labels - sigma(X U^T)); X += G U, U += G^T X,
+    both from the values before the step, for distinct context words; a context
+    word that occurs twice is stepped twice in turn (U still the old U), and a
+    negative drawn twice gets both updates."""
+    from w2v_cli.kernels.sgns import padded_targets, sgns_window_step
 
     rng = np.random.default_rng(3)
     V, D, alpha = 12, 7, 0.05
     W = rng.normal(0, 0.3, (V, D)).astype(np.float32)
     Wp = rng.normal(0, 0.3, (V, D)).astype(np.float32)
     contexts = np.array([1, 2, 2, 5, 7], np.int64)  # word 2 twice in the window
-    targets = np.array([3, 4, 9, 4], np.int64)  # centre 3; negative 4 drawn twice
-    C, U = W[contexts].astype(np.float64), Wp[targets].astype(np.float64)
-    S = C @ U.T
-    labels = np.array([1.0, 0, 0, 0])
-    G = alpha * (labels - 1 / (1 + np.exp(-S)))
-    W_exp, Wp_exp = W.astype(np.float64), Wp.astype(np.float64)
-    np.add.at(W_exp, contexts, G @ U)
-    np.add.at(Wp_exp, targets, G.T @ C)
-    loss_exp = np.logaddexp(0, -S[:, 0]).sum() + np.logaddexp(0, S[:, 1:]).sum()
+    drawn = [3, 4, 9, 4, 0, 11, 6, 8, 10]  # centre 3; negative 4 drawn twice
+    n_pad = padded_targets(n_targets - 1)
+    targets = np.zeros(n_pad, np.int64)
+    targets[:n_targets] = drawn[:n_targets]
+    U = Wp[targets[:n_targets]].astype(np.float64)
+    labels = np.zeros(n_targets)
+    labels[0] = 1.0
+    W_exp, dU, loss_exp = W.astype(np.float64), np.zeros_like(U), 0.0
+    for c in contexts:
+        x = W_exp[c].copy()
+        s = U @ x
+        g = alpha * (labels - 1 / (1 + np.exp(-s)))
+        W_exp[c] += g @ U
+        dU += np.outer(g, x)
+        loss_exp += np.logaddexp(0, -s[0]) + np.logaddexp(0, s[1:]).sum()
+    Wp_exp = Wp.astype(np.float64)
+    np.add.at(Wp_exp, targets[:n_targets], dU)
+    # With distinct contexts the sequential steps are exactly the two products.
+    X = W[[1, 2, 5, 7]].astype(np.float64)
+    G = alpha * (labels - 1 / (1 + np.exp(-(X @ U.T))))
+    np.testing.assert_allclose(W_exp[[1, 5, 7]], X[[0, 2, 3]] + (G @ U)[[0, 2, 3]])
 
-    loss = sgns_window_step(W, Wp, contexts, 5, targets, 4, alpha,
-                            np.empty((5, 4), np.float32), np.empty((4, D), np.float32))
+    loss = sgns_window_step(W, Wp, contexts, 5, targets, n_targets, alpha,
+                            np.empty((5, n_pad), np.float32), np.empty((n_pad, D), np.float32),
+                            np.empty((1, D), np.float32))
     np.testing.assert_allclose(W, W_exp, atol=1e-6)
     np.testing.assert_allclose(Wp, Wp_exp, atol=1e-6)
     assert loss == pytest.approx(loss_exp, rel=1e-5)

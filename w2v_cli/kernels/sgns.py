@@ -95,64 +95,107 @@ def sgns_step(W, Wp, inp, targets, n_targets, alpha, neu1e, with_loss=True):
     return loss
 
 
+# The window step handles output rows BLOCK at a time: one pass over D then
+# serves BLOCK scores (or BLOCK gradient rows), with one load of the context row,
+# and a window costs two passes per context row instead of one per pair.  The
+# targets are padded to a multiple of BLOCK with copies of the centre word whose
+# gradient is zero.  Six is K + 1 for the default K = 5.
+BLOCK = 6
+
+
+def padded_targets(negative):
+    """Length of the targets buffer of :func:`sgns_window_step` for K negatives."""
+    return -(-(negative + 1) // BLOCK) * BLOCK
+
+
 @njit(cache=True, error_model="numpy", fastmath=True, inline="always")
-def _add_weighted_rows(dest, row, src, rows, weights, n):
-    """dest[row] += sum_i weights[i] * src[rows[i]] for i < n, two source rows per
-    pass over D so dest[row] is loaded and stored half as often."""
-    dim = dest.shape[1]
-    i = 0
-    while i + 1 < n:
-        g0, g1 = weights[i], weights[i + 1]
-        r0, r1 = rows[i], rows[i + 1]
-        for k in range(dim):
-            dest[row, k] += g0 * src[r0, k] + g1 * src[r1, k]
-        i += 2
-    if i < n:
-        g0, r0 = weights[i], rows[i]
-        for k in range(dim):
-            dest[row, k] += g0 * src[r0, k]
+def _scores(W, c, Wp, targets, t, out, a):
+    """out[a, t:t+6] = W[c] . Wp[targets[t:t+6]], in one pass over D."""
+    u0, u1, u2, u3, u4, u5 = targets[t], targets[t + 1], targets[t + 2], targets[t + 3], targets[t + 4], targets[t + 5]
+    s0 = s1 = s2 = s3 = s4 = s5 = np.float32(0.0)
+    for k in range(W.shape[1]):
+        x = W[c, k]
+        s0 += x * Wp[u0, k]
+        s1 += x * Wp[u1, k]
+        s2 += x * Wp[u2, k]
+        s3 += x * Wp[u3, k]
+        s4 += x * Wp[u4, k]
+        s5 += x * Wp[u5, k]
+    out[a, t], out[a, t + 1], out[a, t + 2] = s0, s1, s2
+    out[a, t + 3], out[a, t + 4], out[a, t + 5] = s3, s4, s5
+
+
+@njit(cache=True, error_model="numpy", fastmath=True, inline="always")
+def _gradients(W, c, Wp, targets, t, G, a, grad_out, dest, row):
+    """For the context row x = W[c] and the six output rows Wp[targets[t:t+6]]
+    with weights g = G[a, t:t+6]: grad_out[t+i] += g[i] x and
+    dest[row] += sum_i g[i] Wp[targets[t+i]], in one pass over D.  x is read
+    before dest is written, so dest may be W[c] itself."""
+    u0, u1, u2, u3, u4, u5 = targets[t], targets[t + 1], targets[t + 2], targets[t + 3], targets[t + 4], targets[t + 5]
+    g0, g1, g2, g3, g4, g5 = G[a, t], G[a, t + 1], G[a, t + 2], G[a, t + 3], G[a, t + 4], G[a, t + 5]
+    for k in range(W.shape[1]):
+        x = W[c, k]
+        grad_out[t, k] += g0 * x
+        grad_out[t + 1, k] += g1 * x
+        grad_out[t + 2, k] += g2 * x
+        grad_out[t + 3, k] += g3 * x
+        grad_out[t + 4, k] += g4 * x
+        grad_out[t + 5, k] += g5 * x
+        dest[row, k] += (g0 * Wp[u0, k] + g1 * Wp[u1, k] + g2 * Wp[u2, k]
+                         + g3 * Wp[u3, k] + g4 * Wp[u4, k] + g5 * Wp[u5, k])
 
 
 @njit(cache=True, error_model="numpy", fastmath=True)
-def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, grad_out,
+def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, grad_out, neu1e,
                      with_loss=True):
     """One centre word's window with shared negatives ("HogBatch", Ji et al. 2019).
 
-    The ``n_contexts`` input rows W[contexts[a]] are all scored against the same
-    output rows Wp[targets[t]] (targets[0] the centre word, the rest negatives).
-    With G[a, t] = alpha * (label_t - sigma(W[c_a] . Wp[t_t])), the updates are the
-    two small products dWp = G^T W_C and dW = G Wp_T, both from the rows as they
-    were before the window, so every output row is read once per window instead
-    of once per pair.  Each product takes two rows per pass over D, halving the
-    loads and stores of the row it accumulates into.  Scratch: G (>= C x T),
-    grad_out (>= T x D).  Returns -J summed over the window's pairs (0 unless
+    Each of the ``n_contexts`` input rows x_a = W[contexts[a]] is scored against
+    the same output rows u_t = Wp[targets[t]] (targets[0] the centre word, the
+    rest negatives) and gets g_at = alpha * (label_t - sigma(x_a . u_t)).  In
+    turn, each x_a takes the step x_a += sum_t g_at u_t of the notes, with the
+    output rows as they were before the window; their steps u_t += sum_a g_at x_a
+    are summed in ``grad_out`` and applied once at the end, so an output row is
+    read once per window instead of once per pair.  For distinct context words
+    this is the two small products dW = G U and dU = G^T X; a word that occurs
+    twice in the window is stepped twice in turn, as word2vec.c would.
+
+    ``targets`` must have room for :func:`padded_targets` entries (the padding is
+    written here).  Scratch: G (>= C x padded T), grad_out (>= padded T x D),
+    neu1e (1 x D).  Returns -J summed over the window's pairs (0 unless
     ``with_loss``).
     """
-    dim = W.shape[1]
+    n_pad = -(-n_targets // BLOCK) * BLOCK
     pos = targets[0]
+    for t in range(n_targets, n_pad):
+        targets[t] = pos
+    grad_out[:n_pad] = 0.0
     loss = 0.0
     for a in range(n_contexts):
         c = contexts[a]
-        for t in range(n_targets):
-            u = targets[t]
-            if t > 0 and u == pos:
-                G[a, t] = 0.0
+        for t in range(0, n_pad, BLOCK):
+            _scores(W, c, Wp, targets, t, G, a)
+        for t in range(n_pad):
+            if t >= n_targets or (t > 0 and targets[t] == pos):
+                G[a, t] = 0.0  # padding, or a negative equal to the positive (skipped as in word2vec.c)
                 continue
-            f = _dot(W, c, Wp, u)
-            err, nll = _error_and_loss(f, t == 0, with_loss)
+            err, nll = _error_and_loss(G[a, t], t == 0, with_loss)
             loss += nll
             G[a, t] = err * alpha
-    # dWp[t] = sum_a G[a, t] W[c_a], before W changes.
-    for t in range(n_targets):
-        for k in range(dim):
-            grad_out[t, k] = 0.0
-        _add_weighted_rows(grad_out, t, W, contexts, G[:, t], n_contexts)
-    # W[c_a] += sum_t G[a, t] Wp[u_t], before Wp changes.
-    for a in range(n_contexts):
-        _add_weighted_rows(W, contexts[a], Wp, targets, G[a, :], n_targets)
+        if n_pad == BLOCK:
+            _gradients(W, c, Wp, targets, 0, G, a, grad_out, W, c)
+        else:
+            # x_a must stay as it was until every block has used it.
+            neu1e[0] = 0.0
+            for t in range(0, n_pad, BLOCK):
+                _gradients(W, c, Wp, targets, t, G, a, grad_out, neu1e, 0)
+            for k in range(W.shape[1]):
+                W[c, k] += neu1e[0, k]
     for t in range(n_targets):
         u = targets[t]
-        for k in range(dim):
+        if t > 0 and u == pos:
+            continue
+        for k in range(W.shape[1]):
             Wp[u, k] += grad_out[t, k]
     return loss
 
@@ -180,11 +223,12 @@ def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window,
     """
     dim = W.shape[1]
     sentence = np.empty(MAX_SENTENCE, dtype=np.int32)
-    targets = np.empty(negative + 1, dtype=np.int64)
+    n_pad = -(-(negative + 1) // BLOCK) * BLOCK
+    targets = np.empty(n_pad, dtype=np.int64)
     contexts = np.empty(2 * window, dtype=np.int64)
-    neu1e = np.empty(dim, dtype=np.float32)
-    G = np.empty((2 * window, negative + 1), dtype=np.float32)
-    grad_out = np.empty((negative + 1, dim), dtype=np.float32)
+    neu1e = np.empty((1, dim), dtype=np.float32)
+    G = np.empty((2 * window, n_pad), dtype=np.float32)
+    grad_out = np.empty((n_pad, dim), dtype=np.float32)
     slot = tid * PAD
     words = progress[slot]
     loss = loss_acc[slot]
@@ -220,7 +264,7 @@ def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window,
                 for d in range(1, negative + 1):
                     targets[d] = alias_draw(state, noise_prob, noise_alias)
                 loss += LOSS_EVERY * sgns_window_step(W, Wp, contexts, m, targets, negative + 1, alpha,
-                                                      G, grad_out, sampled)
+                                                      G, grad_out, neu1e, sampled)
                 pairs += m
             else:
                 for j in range(lo, hi):
@@ -228,7 +272,7 @@ def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window,
                         continue
                     for d in range(1, negative + 1):
                         targets[d] = alias_draw(state, noise_prob, noise_alias)
-                    loss += LOSS_EVERY * sgns_step(W, Wp, sentence[j], targets, negative + 1, alpha, neu1e,
+                    loss += LOSS_EVERY * sgns_step(W, Wp, sentence[j], targets, negative + 1, alpha, neu1e[0],
                                                    sampled)
                     pairs += 1
     progress[slot] = words
