@@ -23,6 +23,7 @@ The returned loss is -J, summed, so the training loop can report its mean.
 import numpy as np
 from numba import njit, prange
 
+from .prefetch import prefetch_row
 from .rng import alias_draw, below
 from .stream import MAX_SENTENCE, PAD, REPORT_EVERY, learning_rate, read_sentence, window_bounds, words_done
 
@@ -225,6 +226,7 @@ def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window,
     sentence = np.empty(MAX_SENTENCE, dtype=np.int32)
     n_pad = -(-(negative + 1) // BLOCK) * BLOCK
     targets = np.empty(n_pad, dtype=np.int64)
+    ahead = np.empty(negative + 1, dtype=np.int64)
     contexts = np.empty(2 * window, dtype=np.int64)
     neu1e = np.empty((1, dim), dtype=np.float32)
     G = np.empty((2 * window, n_pad), dtype=np.float32)
@@ -247,6 +249,9 @@ def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window,
                 break
         pos, n, read = read_sentence(stream, pos, end, keep, state, sentence)
         words += read
+        if shared_negatives and n > 0:
+            for d in range(1, negative + 1):
+                ahead[d] = alias_draw(state, noise_prob, noise_alias)
         for i in range(n):
             lo, hi = window_bounds(state, i, n, window)
             targets[0] = sentence[i]
@@ -254,6 +259,17 @@ def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window,
             # short windows at sentence ends.
             sampled = below(state, LOSS_EVERY) == 0
             if shared_negatives:
+                # Negatives are drawn one centre word ahead, so the rows the next
+                # window needs can be fetched while this one is computed.
+                for d in range(1, negative + 1):
+                    targets[d] = ahead[d]
+                if i + 1 < n:
+                    for d in range(1, negative + 1):
+                        ahead[d] = alias_draw(state, noise_prob, noise_alias)
+                        prefetch_row(Wp, ahead[d])
+                    prefetch_row(Wp, sentence[i + 1])
+                    if i + 1 + window < n:
+                        prefetch_row(W, sentence[i + 1 + window])
                 m = 0
                 for j in range(lo, hi):
                     if j != i:
@@ -261,8 +277,6 @@ def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window,
                         m += 1
                 if m == 0:
                     continue
-                for d in range(1, negative + 1):
-                    targets[d] = alias_draw(state, noise_prob, noise_alias)
                 loss += LOSS_EVERY * sgns_window_step(W, Wp, contexts, m, targets, negative + 1, alpha,
                                                       G, grad_out, neu1e, sampled)
                 pairs += m

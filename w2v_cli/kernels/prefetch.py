@@ -1,0 +1,42 @@
+"""A software prefetch of one row of a 2-D float32 array (LLVM's llvm.prefetch).
+
+The window kernel knows the output rows of the next centre word (its negatives
+are drawn one word ahead) while it works on the current one, so it asks for
+them early; rows of rare words otherwise arrive from L3 or memory while the
+core waits.
+"""
+
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+# Floats per 64-byte cache line.
+LINE = 16
+
+
+@intrinsic
+def _prefetch_item(typingctx, arr, i, j):
+    """Hint that arr[i, j] will be read soon (a no-op if it is not cached)."""
+    sig = types.void(arr, i, j)
+
+    def codegen(context, builder, signature, args):
+        aryty = signature.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        index = [context.cast(builder, v, t, types.intp) for v, t in zip(args[1:], signature.args[1:])]
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, index, wraparound=False)
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [ptr.type, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+        # (address, rw = read, locality = 3 (keep in all levels), cache = data)
+        builder.call(fn, [ptr, i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@njit(cache=True, inline="always")
+def prefetch_row(arr, row):
+    """Prefetch every cache line of arr[row]."""
+    for k in range(0, arr.shape[1], LINE):
+        _prefetch_item(arr, row, k)
