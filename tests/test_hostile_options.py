@@ -27,6 +27,8 @@ OUT_OF_RANGE = [
     ("--alpha", "11", "[1e-12, 10.0]"),
     ("--alpha", "nan", "[1e-12, 10.0]"),
     ("--alpha", "inf", "[1e-12, 10.0]"),
+    ("--min-alpha", "-0.001", "[0.0, 10.0]"),
+    ("--min-alpha", "nan", "[0.0, 10.0]"),
     ("--sample", "-1e-3", "[0.0, 1.0]"),
     ("--sample", "1.5", "[0.0, 1.0]"),
     ("--sample", "nan", "[0.0, 1.0]"),
@@ -67,6 +69,12 @@ def test_option_out_of_range(workspace, option, value, allowed):
     proc, state = _run(workspace, option, value)
     line = assert_one_error(proc, option, allowed, code=1)
     assert ", got " in line, line  # and the value it was given
+    assert_untouched(*state)
+
+
+def test_min_alpha_above_alpha(workspace):
+    proc, state = _run(workspace, "--min-alpha", "0.5")
+    assert_one_error(proc, "--min-alpha (0.5) must not exceed --alpha (0.025)", code=1)
     assert_untouched(*state)
 
 

@@ -131,3 +131,21 @@ def test_reported_loss_is_the_sgns_objective(batch):
     result = train(sents, dim=8, epochs=1, min_count=1, threads=1, sample=0, negative=5,
                    alpha=1e-12, batch=batch, progress=False)
     assert result.loss_history[0] == pytest.approx(6 * np.log(2), rel=0.02)
+
+
+@pytest.mark.parametrize("min_alpha", [None, 0.0, 0.005])
+def test_learning_rate_falls_linearly_to_min_alpha(min_alpha):
+    from w2v_cli.kernels.stream import learning_rate
+    from w2v_cli.options import TrainOptions
+
+    opts = TrainOptions(alpha=0.025, min_alpha=min_alpha).validate()
+    end = 0.025e-4 if min_alpha is None else min_alpha
+    assert opts.final_alpha == end
+    total = 1_000_000
+    rates = [learning_rate(0.025, opts.final_alpha, done, total) for done in (0, total // 4, total // 2, total)]
+    assert rates[0] == pytest.approx(0.025)
+    assert rates[1] == pytest.approx(0.025 - 0.25 * (0.025 - end), rel=1e-5)
+    assert rates[2] == pytest.approx(0.025 - 0.5 * (0.025 - end), rel=1e-5)
+    assert rates[3] == pytest.approx(end, abs=1e-7)
+    # Threads may read past the total; the rate stays at its end value.
+    assert learning_rate(0.025, opts.final_alpha, 2 * total, total) == end

@@ -64,6 +64,8 @@ def _is_binary(path: str, fmt: str) -> bool:
 @click.option("--negative", type=int, default=5, show_default=True, help="Negatives per positive pair.")
 @click.option("--epochs", "--iter", type=int, default=5, show_default=True)
 @click.option("--alpha", type=float, default=0.025, show_default=True, help="Starting learning rate.")
+@click.option("--min-alpha", type=float, default=None,
+              help="Final learning rate; the rate falls linearly to it [default: alpha * 1e-4].")
 @click.option("--min-count", type=int, default=5, show_default=True)
 @click.option("--max-vocab", type=int, default=21_000_000, show_default=True,
               help="Prune the rarest words while counting when the table grows past this (0: no limit).")
@@ -87,14 +89,14 @@ def _is_binary(path: str, fmt: str) -> bool:
 @click.option("--resume", type=click.Path(dir_okay=False), default=None,
               help="Continue the run saved in this checkpoint (its options and vocabulary apply).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def train(corpus, output, fmt, dim, window, negative, epochs, alpha, min_count, max_vocab, sample,
-          ns_exponent, threads, seed, loss, batch, force, save_context, save_vocab, read_vocab,
+def train(corpus, output, fmt, dim, window, negative, epochs, alpha, min_alpha, min_count, max_vocab,
+          sample, ns_exponent, threads, seed, loss, batch, force, save_context, save_vocab, read_vocab,
           checkpoint, resume, quiet):
     """Train skip-gram vectors on CORPUS (text, .gz, .bz2 or .xz; one sentence per line)."""
     from .options import TrainOptions
 
     opts = TrainOptions(dim=dim, window=window, negative=negative, epochs=epochs, alpha=alpha,
-                        min_count=min_count, max_vocab=max_vocab, sample=sample,
+                        min_alpha=min_alpha, min_count=min_count, max_vocab=max_vocab, sample=sample,
                         ns_exponent=ns_exponent, threads=threads, seed=seed, loss=loss,
                         batch=batch, force=force).validate()
     _check_paths(corpus, output, [save_context, save_vocab, checkpoint])

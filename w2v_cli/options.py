@@ -20,6 +20,7 @@ _RANGES = {
     "negative": (1, 1_000, True),
     "epochs": (1, 100_000, True),
     "alpha": (1e-12, 10.0, False),
+    "min_alpha": (0.0, 10.0, False),
     "min_count": (1, None, True),
     "sample": (0.0, 1.0, False),
     "ns_exponent": (-10.0, 10.0, False),
@@ -53,6 +54,9 @@ class TrainOptions:
     negative: int = 5
     epochs: int = 5
     alpha: float = 0.025
+    # The rate falls linearly from alpha to min_alpha over all epochs (gensim's
+    # meaning); None: alpha * 1e-4, word2vec.c's floor, so the rate ends near 0.
+    min_alpha: Optional[float] = None
     min_count: int = 5
     sample: float = 1e-3
     ns_exponent: float = 0.75
@@ -66,9 +70,9 @@ class TrainOptions:
     force: bool = False  # allow softmax with a large vocabulary
 
     @property
-    def min_alpha(self) -> float:
-        # word2vec.c floors the learning rate at alpha * 1e-4.
-        return self.alpha * 1e-4
+    def final_alpha(self) -> float:
+        """The learning rate at the end of training."""
+        return self.alpha * 1e-4 if self.min_alpha is None else self.min_alpha
 
     def validate(self) -> "TrainOptions":
         for name, (lo, hi, integer) in _RANGES.items():
@@ -81,6 +85,8 @@ class TrainOptions:
             if (integer and not isinstance(value, numbers.Integral)) or value != value or (lo is not None and value < lo) \
                     or (hi is not None and value > hi):
                 raise W2VError(f"{flag} must be {allowed(name)}, got {value}")
+        if self.min_alpha is not None and self.min_alpha > self.alpha:
+            raise W2VError(f"--min-alpha ({self.min_alpha}) must not exceed --alpha ({self.alpha})")
         if self.loss not in ("ns", "softmax"):
             raise W2VError(f"--loss must be 'ns' or 'softmax', got {self.loss!r}")
         if self.batch not in ("pair", "window"):

@@ -6,6 +6,8 @@ import sys
 
 from tqdm import tqdm
 
+from .kernels.stream import learning_rate
+
 
 class TrainProgress:
     def __init__(self, total_words: int, alpha: float, min_alpha: float, enabled: bool = True):
@@ -21,7 +23,7 @@ class TrainProgress:
         if done_words > self.done:
             self.bar.update(done_words - self.done)
             self.done = done_words
-        lr = max(self.alpha * (1.0 - done_words / (self.total + 1.0)), self.min_alpha)
+        lr = learning_rate.py_func(self.alpha, self.min_alpha, done_words, self.total)
         postfix = f"lr={lr:.5f}"
         if pairs:
             postfix += f", loss={loss_sum / pairs:.4f}"

@@ -217,9 +217,9 @@ def _run_epochs(stream, vocab, state, opts: TrainOptions, train_words: int, prog
     # Load (or compile) the kernel on empty spans before the clock starts: that is
     # start-up cost, reported apart from training speed.
     epoch_kernel(stream, np.zeros_like(state.spans), W, Wp, keep, noise_prob, noise_alias, opts.window,
-                 opts.negative, opts.alpha, opts.min_alpha, 0, total, np.zeros_like(state.progress),
+                 opts.negative, opts.alpha, opts.final_alpha, 0, total, np.zeros_like(state.progress),
                  np.zeros_like(state.loss_acc), np.zeros_like(state.pair_acc), stop, state.rng.copy())
-    bar = TrainProgress(total, opts.alpha, opts.min_alpha, enabled=progress)
+    bar = TrainProgress(total, opts.alpha, opts.final_alpha, enabled=progress)
     start = time.perf_counter()
     released = [start]
     try:
@@ -229,7 +229,7 @@ def _run_epochs(stream, vocab, state, opts: TrainOptions, train_words: int, prog
                 _start_epoch(state, len(stream), opts.seed)
             done_before = epoch * train_words
             args = (stream, state.spans, W, Wp, keep, noise_prob, noise_alias, opts.window,
-                    opts.negative, opts.alpha, opts.min_alpha, done_before, total,
+                    opts.negative, opts.alpha, opts.final_alpha, done_before, total,
                     state.progress, state.loss_acc, state.pair_acc, stop, state.rng)
             def poll():
                 bar.update(done_before + int(state.progress.sum()), state.loss_acc.sum(),

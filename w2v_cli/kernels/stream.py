@@ -23,8 +23,11 @@ PAD = 16
 
 @njit(cache=True, error_model="numpy")
 def learning_rate(alpha0, min_alpha, done, total):
-    """word2vec.c's linear decay over all words of all epochs, floored at min_alpha."""
-    a = alpha0 * (1.0 - done / (total + 1.0))
+    """Linear decay from alpha0 to min_alpha over all words of all epochs
+    (``total``), never below min_alpha (threads may overshoot ``total``).  With
+    min_alpha = alpha0 * 1e-4 this is word2vec.c's alpha0 * (1 - done / total)
+    floored there, to within alpha0 * 1e-4."""
+    a = alpha0 - (alpha0 - min_alpha) * (done / (total + 1.0))
     return a if a > min_alpha else min_alpha
 
 
