@@ -369,7 +369,15 @@ def markdown(summary: dict, order: list[str], threads: int) -> str:
     return "\n".join(lines)
 
 
-def ratios(summary: dict, order: list[str], base="gensim-file") -> list[str]:
+def ratios(summary: dict, order: list[str], bases=("gensim-file", "word2vec.c")) -> list[str]:
+    """One line per (w2v variant, peer): speed and memory ratios, quality differences."""
+    out = []
+    for base in bases:
+        out += _ratios_to(summary, order, base)
+    return out
+
+
+def _ratios_to(summary: dict, order: list[str], base: str) -> list[str]:
     b = summary.get(base)
     if not b or not b.get("ok"):
         return []
