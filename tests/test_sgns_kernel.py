@@ -96,19 +96,22 @@ def test_negative_equal_to_positive_is_skipped():
     assert loss == pytest.approx(loss_pos_only)
 
 
+@pytest.mark.parametrize("contexts", [[1, 2, 2, 5, 7], [2, 2, 5, 7, 1]],
+                         ids=["duplicate-in-turn", "duplicate-in-one-pair"])
 @pytest.mark.parametrize("n_targets", [4, 6, 9])  # padded to one block, exactly one, two blocks
-def test_window_step_is_the_two_products(n_targets):
+def test_window_step_is_the_two_products(n_targets, contexts):
     """Shared negatives: G = alpha (labels - sigma(X U^T)); X += G U, U += G^T X,
-    both from the values before the step, for distinct context words; a context
-    word that occurs twice is stepped twice in turn (U still the old U), and a
-    negative drawn twice gets both updates."""
-    from w2v_cli.kernels.sgns import padded_targets, sgns_window_step
+    both from the values before the step, for distinct context words.  The
+    context rows are stepped in turn (two at a time when the targets fit one
+    block, both of a pair from the values before it), U staying the old U until
+    the window's end; a negative drawn twice gets both updates."""
+    from w2v_cli.kernels.sgns import BLOCK, padded_targets, sgns_window_step
 
     rng = np.random.default_rng(3)
     V, D, alpha = 12, 7, 0.05
     W = rng.normal(0, 0.3, (V, D)).astype(np.float32)
     Wp = rng.normal(0, 0.3, (V, D)).astype(np.float32)
-    contexts = np.array([1, 2, 2, 5, 7], np.int64)  # word 2 twice in the window
+    contexts = np.array(contexts, np.int64)  # word 2 twice in the window
     drawn = [3, 4, 9, 4, 0, 11, 6, 8, 10]  # centre 3; negative 4 drawn twice
     n_pad = padded_targets(n_targets - 1)
     targets = np.zeros(n_pad, np.int64)
@@ -117,16 +120,17 @@ def test_window_step_is_the_two_products(n_targets):
     labels = np.zeros(n_targets)
     labels[0] = 1.0
     W_exp, dU, loss_exp = W.astype(np.float64), np.zeros_like(U), 0.0
-    for c in contexts:
-        x = W_exp[c].copy()
-        s = U @ x
-        g = alpha * (labels - 1 / (1 + np.exp(-s)))
-        W_exp[c] += g @ U
-        dU += np.outer(g, x)
-        loss_exp += np.logaddexp(0, -s[0]) + np.logaddexp(0, s[1:]).sum()
+    size = 2 if n_pad == BLOCK else 1
+    for group in (contexts[i:i + size] for i in range(0, len(contexts), size)):
+        X = W_exp[group].copy()
+        S = X @ U.T
+        G = alpha * (labels - 1 / (1 + np.exp(-S)))
+        np.add.at(W_exp, group, G @ U)
+        dU += G.T @ X
+        loss_exp += np.logaddexp(0, -S[:, 0]).sum() + np.logaddexp(0, S[:, 1:]).sum()
     Wp_exp = Wp.astype(np.float64)
     np.add.at(Wp_exp, targets[:n_targets], dU)
-    # With distinct contexts the sequential steps are exactly the two products.
+    # With distinct contexts the steps are exactly the two products.
     X = W[[1, 2, 5, 7]].astype(np.float64)
     G = alpha * (labels - 1 / (1 + np.exp(-(X @ U.T))))
     np.testing.assert_allclose(W_exp[[1, 5, 7]], X[[0, 2, 3]] + (G @ U)[[0, 2, 3]])

@@ -1,0 +1,145 @@
+"""The SGNS epoch kernel alone: words/s by thread count, dimension and batch mode.
+
+This is the profile behind the window kernel (README, "How it works"): it calls
+``kernels.sgns.train_epoch_window`` / ``train_epoch`` directly on a corpus's id
+stream, so corpus reading, vocabulary building and the Python training loop are
+left out.  Each configuration trains ``--epochs`` epochs from a fresh model and
+reports its fastest epoch; the mean training loss of the last epoch stands
+beside every speed as its quality figure (same corpus and settings: a faster
+kernel must not have a higher loss).
+
+Knobs that take one cost out at a time:
+  --dims 100,96,4     D=4 leaves the per-window fixed cost (RNG, exp, loop
+                      overheads); 96 against 100 shows the cost of D % 16 != 0
+  --fold N            map word ids onto N ids, so every row stays in cache: the
+                      difference to the unfolded run is the cost of cache misses
+                      (subsampling then follows the folded counts, so compare
+                      with --sample 0)
+
+    python benchmarks/bench_kernel.py --corpus corpora/data/gcide.txt --threads 1,2
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import os
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+RESULTS = os.path.join(ROOT, "benchmarks", "results")
+
+
+def load_stream(corpus: str, min_count: int):
+    from w2v_cli import corpus as corpus_mod
+
+    counted = corpus_mod.count_words(corpus, min_count, 0)
+    with tempfile.TemporaryDirectory() as tmp:
+        stream, train_words = corpus_mod.encode_corpus(corpus, counted, os.path.join(tmp, "ids.int32"))
+        stream = np.array(stream)  # in memory: the file goes with the directory
+    return stream, np.asarray(counted.vocab.counts, np.int64), train_words
+
+
+def fold(stream, counts, n):
+    ids = stream >= 0
+    folded = stream.copy()
+    folded[ids] = stream[ids] % n
+    return folded, np.bincount(stream[ids] % n, minlength=n).astype(np.int64)
+
+
+def run(stream, counts, train_words, *, dim, threads, mode, epochs, sample, window, negative, seed=1):
+    """Fastest epoch's seconds and the last epoch's mean loss."""
+    import numba
+
+    from w2v_cli.kernels import sgns
+    from w2v_cli.kernels.rng import thread_seed
+    from w2v_cli.kernels.stream import PAD
+    from w2v_cli.sampling import build_alias, keep_probabilities, noise_weights
+    from w2v_cli.train import init_vectors
+
+    numba.set_num_threads(threads)
+    kernel = sgns.train_epoch_window if mode == "window" else sgns.train_epoch
+    keep = keep_probabilities(counts, sample)
+    prob, alias = build_alias(noise_weights(counts, 0.75))
+    W, Wp = init_vectors(len(counts), dim, seed)
+    slots = threads * PAD
+    total = epochs * train_words
+
+    def epoch(e, spans):
+        states = np.zeros(slots, np.uint64)
+        for t in range(threads):
+            states[t * PAD] = thread_seed(seed, e, t)
+        progress, loss, pairs = np.zeros(slots, np.int64), np.zeros(slots), np.zeros(slots, np.int64)
+        kernel(stream, spans, W, Wp, keep, prob, alias, window, negative, 0.025, 0.025e-4,
+               e * train_words, total, progress, loss, pairs, np.zeros(1, np.int32), states)
+        return loss.sum() / max(pairs.sum(), 1)
+
+    epoch(0, np.zeros((threads, 2), np.int64))  # load or compile, outside the clock
+    best, mean_loss = float("inf"), float("nan")
+    for e in range(epochs):
+        bounds = np.linspace(0, len(stream), threads + 1).astype(np.int64)
+        spans = np.stack([bounds[:-1], bounds[1:]], axis=1).copy()
+        t0 = time.perf_counter()
+        mean_loss = epoch(e, spans)
+        best = min(best, time.perf_counter() - t0)
+    return best, float(mean_loss)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", default=os.path.join(ROOT, "corpora", "data", "gcide.txt"))
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--dims", default="100")
+    ap.add_argument("--modes", default="window", help="window, pair or both (comma separated)")
+    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--sample", type=float, default=1e-4)
+    ap.add_argument("--window", type=int, default=5)
+    ap.add_argument("--negative", type=int, default=5)
+    ap.add_argument("--min-count", type=int, default=5)
+    ap.add_argument("--fold", type=int, default=0, help="map ids onto this many (0: off)")
+    ap.add_argument("--json", default=None)
+    a = ap.parse_args(argv)
+    if not os.path.exists(a.corpus):
+        ap.error(f"{a.corpus} not found (make corpus-gcide)")
+
+    stream, counts, train_words = load_stream(a.corpus, a.min_count)
+    if a.fold:
+        stream, counts = fold(stream, counts, a.fold)
+    print(f"[kernel] {os.path.basename(a.corpus)}: {train_words:,} words per epoch, vocabulary {len(counts):,}"
+          f"{f' (folded onto {a.fold})' if a.fold else ''}, sample {a.sample}", file=sys.stderr)
+    rows = []
+    for mode in a.modes.split(","):
+        for dim in (int(d) for d in a.dims.split(",")):
+            one = None
+            for threads in (int(t) for t in a.threads.split(",")):
+                secs, loss = run(stream, counts, train_words, dim=dim, threads=threads, mode=mode,
+                                 epochs=a.epochs, sample=a.sample, window=a.window, negative=a.negative)
+                wps = train_words / secs
+                one = wps if threads == 1 else one
+                row = {"mode": mode, "dim": dim, "threads": threads, "epoch_s": secs, "words_per_s": wps,
+                       "speedup_vs_1": wps / one if one else None, "last_epoch_loss": loss}
+                rows.append(row)
+                print(f"[kernel] {mode} dim {dim} threads {threads}: {secs:.3f} s/epoch, {wps / 1e6:.3f} M words/s"
+                      f"{f', x{wps / one:.2f} of 1 thread' if one and threads > 1 else ''}, loss {loss:.4f}",
+                      file=sys.stderr, flush=True)
+    print("\n| mode | dim | threads | s/epoch | words/s | x 1 thread | last epoch loss |\n|---|---|---|---|---|---|---|")
+    for r in rows:
+        speedup = f"{r['speedup_vs_1']:.2f}" if r["speedup_vs_1"] else ""
+        print(f"| {r['mode']} | {r['dim']} | {r['threads']} | {r['epoch_s']:.3f} | {r['words_per_s'] / 1e6:.3f} M "
+              f"| {speedup} | {r['last_epoch_loss']:.4f} |")
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = a.json or os.path.join(RESULTS, f"kernel-{stamp}.json")
+    with open(path, "w") as f:
+        json.dump({"date": stamp, "settings": vars(a), "train_words": train_words, "rows": rows}, f, indent=1)
+    print(f"\n(JSON: {os.path.relpath(path, ROOT)})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
