@@ -9,7 +9,7 @@ QUICK := benchmarks/work/gcide-1m.txt
 # full comparison settings (DESIGN.md): dim 100, window 5, negative 5, sample 1e-4, 5 epochs, min-count 5
 BENCH_ARGS := --dim 100 --window 5 --negative 5 --sample 1e-4 --epochs 5 --min-count 5 --threads $(THREADS)
 
-.PHONY: install test corpus-gcide corpus-text8 corpus-synth peers bench-quick bench bench-scaling demo clean-bench
+.PHONY: install test corpus-gcide corpus-text8 corpus-synth peers bench-quick bench bench-scaling bench-kernel demo clean-bench
 
 install:
 	$(PYTHON) -m pip install --quiet -e ".[test]"
@@ -53,9 +53,14 @@ bench: $(GCIDE)
 	$(PYTHON) benchmarks/bench_train.py --corpus $(GCIDE) $(BENCH_ARGS) \
 		--systems w2v,gensim-file,gensim-iter,word2vec.c,fasttext --repeats 1 --cold-start
 	$(PYTHON) benchmarks/bench_scaling.py --sizes 1M,4M,16M --threads 1,2
+	$(PYTHON) benchmarks/bench_kernel.py --corpus $(GCIDE) --threads 1,2
 
 bench-scaling:
 	$(PYTHON) benchmarks/bench_scaling.py --sizes 1M,4M,16M --threads 1,2
+
+# the epoch kernel alone on GCIDE, 1 and 2 threads (what the window kernel was tuned with)
+bench-kernel: $(GCIDE)
+	$(PYTHON) benchmarks/bench_kernel.py --corpus $(GCIDE) --threads 1,2
 
 # The README's main job: install, build the offline corpus, train vectors.bin on it.
 demo: install $(GCIDE)

@@ -499,18 +499,19 @@ def main(argv=None) -> int:
                 print(f"[bench]   wall {fmt(r.get('wall_s'), '.1f')} s, train {fmt(r.get('train_s'), '.1f')} s",
                       file=sys.stderr)
             shutil.rmtree(cache, ignore_errors=True)
-        else:
-            # untimed warm-up so timed runs do not pay the one-off JIT compile
-            tiny = os.path.join(outdir, "warmup.txt")
-            with open(a.corpus) as f, open(tiny, "w") as g:
-                for _ in range(20):
-                    line = f.readline()
-                    if not line:
-                        break
-                    g.write(line)
-            b = argparse.Namespace(**{**vars(a), "corpus": tiny, "epochs": 1, "min_count": 1})
-            print("[bench] w2v: untimed warm-up run to fill the Numba cache ...", file=sys.stderr)
-            run_system(first, systems[first], b, corpus_words, w2v_cmd, outdir, "warmup")
+        # Untimed warm-up of every w2v variant (each may use another kernel), so
+        # no timed run pays the one-off JIT compile in its wall time or memory.
+        tiny = os.path.join(outdir, "warmup.txt")
+        with open(a.corpus) as f, open(tiny, "w") as g:
+            for _ in range(20):
+                line = f.readline()
+                if not line:
+                    break
+                g.write(line)
+        b = argparse.Namespace(**{**vars(a), "corpus": tiny, "epochs": 1, "min_count": 1})
+        for name in (n for n in active if systems[n]["kind"] == "w2v"):
+            print(f"[bench] {name}: untimed warm-up run to fill the Numba cache ...", file=sys.stderr)
+            run_system(name, systems[name], b, corpus_words, w2v_cmd, outdir, "warmup")
 
     for rep in range(a.repeats):
         for name in active:
