@@ -136,8 +136,8 @@ def test_window_step_is_the_two_products(n_targets, contexts):
     np.testing.assert_allclose(W_exp[[1, 5, 7]], X[[0, 2, 3]] + (G @ U)[[0, 2, 3]])
 
     loss = sgns_window_step(W, Wp, contexts, 5, targets, n_targets, alpha,
-                            np.empty((5, n_pad), np.float32), np.empty((n_pad, D), np.float32),
-                            np.empty((1, D), np.float32))
+                            np.empty((5, n_pad), np.float32), np.empty((2, n_pad), np.float32),
+                            np.empty((n_pad, D), np.float32), np.empty((1, D), np.float32))
     np.testing.assert_allclose(W, W_exp, atol=1e-6)
     np.testing.assert_allclose(Wp, Wp_exp, atol=1e-6)
     assert loss == pytest.approx(loss_exp, rel=1e-5)

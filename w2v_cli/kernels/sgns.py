@@ -23,6 +23,7 @@ The returned loss is -J, summed, so the training loop can report its mean.
 import numpy as np
 from numba import njit, prange
 
+from .expf import expf
 from .prefetch import prefetch_row
 from .rng import alias_draw, below
 from .stream import MAX_SENTENCE, PAD, REPORT_EVERY, learning_rate, read_sentence, window_bounds, words_done
@@ -46,7 +47,7 @@ def _error_and_loss(f, positive, with_loss):
     With e = exp(-f): -log sigma(f) = log(1 + e), -log(1 - sigma(f)) = f + log(1 + e).
     """
     x = min(max(f, -MAX_SCORE), MAX_SCORE)
-    e = np.exp(-x)
+    e = expf(-x)
     sig = np.float32(1.0) / (np.float32(1.0) + e)
     nll = np.float32(0.0)
     if with_loss:
@@ -170,26 +171,56 @@ def _gradients_pair(W, c0, c1, Wp, targets, G, a, grad_out):
 
 
 @njit(cache=True, error_model="numpy", fastmath=True, inline="always")
-def _context_errors(W, c, Wp, targets, n_targets, n_pad, alpha, G, a, with_loss):
-    """G[a, t] = alpha * (label_t - sigma(W[c] . Wp[targets[t]])) for t < n_pad,
-    0 for padding and for a negative equal to the positive (skipped, as in
-    word2vec.c); returns the pairs' -J (0 unless ``with_loss``)."""
-    for t in range(0, n_pad, BLOCK):
-        _scores(W, c, Wp, targets, t, G, a)
-    pos = targets[0]
+def _scores_pair(W, c0, c1, Wp, targets, out, a):
+    """out[a, :6] and out[a + 1, :6]: W[c0] and W[c1] against Wp[targets[:6]], in
+    one pass over D (each output row loaded once for both)."""
+    u0, u1, u2, u3, u4, u5 = targets[0], targets[1], targets[2], targets[3], targets[4], targets[5]
+    s0 = s1 = s2 = s3 = s4 = s5 = np.float32(0.0)
+    r0 = r1 = r2 = r3 = r4 = r5 = np.float32(0.0)
+    for k in range(W.shape[1]):
+        x = W[c0, k]
+        y = W[c1, k]
+        p0, p1, p2, p3, p4, p5 = Wp[u0, k], Wp[u1, k], Wp[u2, k], Wp[u3, k], Wp[u4, k], Wp[u5, k]
+        s0 += x * p0
+        s1 += x * p1
+        s2 += x * p2
+        s3 += x * p3
+        s4 += x * p4
+        s5 += x * p5
+        r0 += y * p0
+        r1 += y * p1
+        r2 += y * p2
+        r3 += y * p3
+        r4 += y * p4
+        r5 += y * p5
+    out[a, 0], out[a, 1], out[a, 2], out[a, 3], out[a, 4], out[a, 5] = s0, s1, s2, s3, s4, s5
+    out[a + 1, 0], out[a + 1, 1], out[a + 1, 2] = r0, r1, r2
+    out[a + 1, 3], out[a + 1, 4], out[a + 1, 5] = r3, r4, r5
+
+
+@njit(cache=True, error_model="numpy", fastmath=True, inline="always")
+def _errors(G, a, n_pad, LW, with_loss):
+    """Scores G[a, t] (t < n_pad) become G[a, t] = LW[1, t] * (LW[0, t] - sigma(G[a, t])):
+    LW[0] holds the labels, LW[1] alpha or 0 (padding, and a negative equal to
+    the positive, skipped as in word2vec.c).  Returns the pairs' -J (0 unless
+    ``with_loss``).  The sigmoid loop has no calls or branches, so it is vector code."""
     loss = 0.0
-    for t in range(n_pad):
-        if t >= n_targets or (t > 0 and targets[t] == pos):
-            G[a, t] = 0.0
-            continue
-        err, nll = _error_and_loss(G[a, t], t == 0, with_loss)
-        loss += nll
-        G[a, t] = err * alpha
+    if with_loss:
+        for t in range(n_pad):
+            if LW[1, t] != 0.0:
+                x = min(max(G[a, t], -MAX_SCORE), MAX_SCORE)
+                # -log sigma(x) = log(1 + e^-x); -log(1 - sigma(x)) = x + log(1 + e^-x)
+                loss += np.log(np.float32(1.0) + expf(-x)) + (np.float32(1.0) - LW[0, t]) * x
+    for t0 in range(0, n_pad, BLOCK):
+        for t in range(t0, t0 + BLOCK):
+            x = min(max(G[a, t], -MAX_SCORE), MAX_SCORE)
+            sig = np.float32(1.0) / (np.float32(1.0) + expf(-x))
+            G[a, t] = (LW[0, t] - sig) * LW[1, t]
     return loss
 
 
 @njit(cache=True, error_model="numpy", fastmath=True)
-def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, grad_out, neu1e,
+def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, LW, grad_out, neu1e,
                      with_loss=True):
     """One centre word's window with shared negatives ("HogBatch", Ji et al. 2019).
 
@@ -206,14 +237,17 @@ def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, 
     in turn or (if its occurrences fall in one pair) both from the same value.
 
     ``targets`` must have room for :func:`padded_targets` entries (the padding is
-    written here).  Scratch: G (>= C x padded T), grad_out (>= padded T x D),
-    neu1e (1 x D).  Returns -J summed over the window's pairs (0 unless
+    written here).  Scratch: G (>= C x padded T), LW (2 x padded T), grad_out
+    (>= padded T x D), neu1e (1 x D).  Returns -J summed over the window's pairs (0 unless
     ``with_loss``).
     """
     n_pad = -(-n_targets // BLOCK) * BLOCK
     pos = targets[0]
-    for t in range(n_targets, n_pad):
-        targets[t] = pos
+    for t in range(n_pad):
+        if t >= n_targets:
+            targets[t] = pos
+        LW[0, t] = 1.0 if t == 0 else 0.0
+        LW[1, t] = 0.0 if t > 0 and targets[t] == pos else alpha
     grad_out[:n_pad] = 0.0
     loss = 0.0
     a = 0
@@ -221,14 +255,15 @@ def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, 
         # Two context rows per gradient pass halves the loads and stores of the
         # output and gradient rows (about a fifth of the kernel's time).
         while a + 1 < n_contexts:
-            loss += _context_errors(W, contexts[a], Wp, targets, n_targets, n_pad, alpha, G, a, with_loss)
-            loss += _context_errors(W, contexts[a + 1], Wp, targets, n_targets, n_pad, alpha, G, a + 1,
-                                    with_loss)
+            _scores_pair(W, contexts[a], contexts[a + 1], Wp, targets, G, a)
+            loss += _errors(G, a, n_pad, LW, with_loss) + _errors(G, a + 1, n_pad, LW, with_loss)
             _gradients_pair(W, contexts[a], contexts[a + 1], Wp, targets, G, a, grad_out)
             a += 2
     for b in range(a, n_contexts):  # the odd one out, or every row when K + 1 > BLOCK
         c = contexts[b]
-        loss += _context_errors(W, c, Wp, targets, n_targets, n_pad, alpha, G, b, with_loss)
+        for t in range(0, n_pad, BLOCK):
+            _scores(W, c, Wp, targets, t, G, b)
+        loss += _errors(G, b, n_pad, LW, with_loss)
         if n_pad == BLOCK:
             _gradients(W, c, Wp, targets, 0, G, b, grad_out, W, c)
         else:
@@ -276,6 +311,7 @@ def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window,
     contexts = np.empty(2 * window, dtype=np.int64)
     neu1e = np.empty((1, dim), dtype=np.float32)
     G = np.empty((2 * window, n_pad), dtype=np.float32)
+    LW = np.empty((2, n_pad), dtype=np.float32)
     grad_out = np.empty((n_pad, dim), dtype=np.float32)
     slot = tid * PAD
     words = progress[slot]
@@ -324,7 +360,7 @@ def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window,
                 if m == 0:
                     continue
                 loss += LOSS_EVERY * sgns_window_step(W, Wp, contexts, m, targets, negative + 1, alpha,
-                                                      G, grad_out, neu1e, sampled)
+                                                      G, LW, grad_out, neu1e, sampled)
                 pairs += m
             else:
                 for j in range(lo, hi):
