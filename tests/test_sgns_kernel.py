@@ -105,7 +105,7 @@ def test_window_step_is_the_two_products(n_targets, contexts):
     context rows are stepped in turn (two at a time when the targets fit one
     block, both of a pair from the values before it), U staying the old U until
     the window's end; a negative drawn twice gets both updates."""
-    from w2v_cli.kernels.sgns import BLOCK, padded_targets, sgns_window_step
+    from w2v_cli.kernels.sgns import BLOCK, padded_targets, score_columns, sgns_window_step
 
     rng = np.random.default_rng(3)
     V, D, alpha = 12, 7, 0.05
@@ -136,7 +136,8 @@ def test_window_step_is_the_two_products(n_targets, contexts):
     np.testing.assert_allclose(W_exp[[1, 5, 7]], X[[0, 2, 3]] + (G @ U)[[0, 2, 3]])
 
     loss = sgns_window_step(W, Wp, contexts, 5, targets, n_targets, alpha,
-                            np.empty((5, n_pad), np.float32), np.empty((2, n_pad), np.float32),
+                            np.zeros((5, score_columns(n_targets - 1)), np.float32),
+                            np.empty((2, score_columns(n_targets - 1)), np.float32),
                             np.empty((n_pad, D), np.float32), np.empty((1, D), np.float32))
     np.testing.assert_allclose(W, W_exp, atol=1e-6)
     np.testing.assert_allclose(Wp, Wp_exp, atol=1e-6)

@@ -110,6 +110,18 @@ def padded_targets(negative):
     return -(-(negative + 1) // BLOCK) * BLOCK
 
 
+# The sigmoids of a context row are computed LANES at a time in a loop of
+# constant length, which LLVM turns into vector code; the score matrix G and
+# the label/weight rows LW have a multiple of LANES columns (weight 0 past the
+# targets), so a padded lane computes a harmless 0.
+LANES = 8
+
+
+def score_columns(negative):
+    """Columns of the G and LW scratch of :func:`sgns_window_step` for K negatives."""
+    return -(-padded_targets(negative) // LANES) * LANES
+
+
 @njit(cache=True, error_model="numpy", fastmath=True, inline="always")
 def _scores(W, c, Wp, targets, t, out, a):
     """out[a, t:t+6] = W[c] . Wp[targets[t:t+6]], in one pass over D."""
@@ -199,11 +211,19 @@ def _scores_pair(W, c0, c1, Wp, targets, out, a):
 
 
 @njit(cache=True, error_model="numpy", fastmath=True, inline="always")
+def _error(score, label, weight):
+    """weight * (label - sigma(score)), the score clipped so exp stays finite."""
+    x = min(max(score, -MAX_SCORE), MAX_SCORE)
+    return (label - np.float32(1.0) / (np.float32(1.0) + expf(-x))) * weight
+
+
+@njit(cache=True, error_model="numpy", fastmath=True, inline="always")
 def _errors(G, a, n_pad, LW, with_loss):
-    """Scores G[a, t] (t < n_pad) become G[a, t] = LW[1, t] * (LW[0, t] - sigma(G[a, t])):
-    LW[0] holds the labels, LW[1] alpha or 0 (padding, and a negative equal to
-    the positive, skipped as in word2vec.c).  Returns the pairs' -J (0 unless
-    ``with_loss``).  The sigmoid loop has no calls or branches, so it is vector code."""
+    """Scores G[a, t] become G[a, t] = LW[1, t] * (LW[0, t] - sigma(G[a, t])) for
+    every column t: LW[0] holds the labels, LW[1] alpha or 0 (padding, columns
+    past n_pad, and a negative equal to the positive, skipped as in word2vec.c).
+    Returns the pairs' -J (0 unless ``with_loss``).  The sigmoid loop has no
+    calls or branches, so it becomes vector code."""
     loss = 0.0
     if with_loss:
         for t in range(n_pad):
@@ -211,11 +231,8 @@ def _errors(G, a, n_pad, LW, with_loss):
                 x = min(max(G[a, t], -MAX_SCORE), MAX_SCORE)
                 # -log sigma(x) = log(1 + e^-x); -log(1 - sigma(x)) = x + log(1 + e^-x)
                 loss += np.log(np.float32(1.0) + expf(-x)) + (np.float32(1.0) - LW[0, t]) * x
-    for t0 in range(0, n_pad, BLOCK):
-        for t in range(t0, t0 + BLOCK):
-            x = min(max(G[a, t], -MAX_SCORE), MAX_SCORE)
-            sig = np.float32(1.0) / (np.float32(1.0) + expf(-x))
-            G[a, t] = (LW[0, t] - sig) * LW[1, t]
+    for t in range(G.shape[1]):  # a run-time length, so LLVM vectorises the loop
+        G[a, t] = _error(G[a, t], LW[0, t], LW[1, t])
     return loss
 
 
@@ -237,17 +254,19 @@ def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, 
     in turn or (if its occurrences fall in one pair) both from the same value.
 
     ``targets`` must have room for :func:`padded_targets` entries (the padding is
-    written here).  Scratch: G (>= C x padded T), LW (2 x padded T), grad_out
+    written here).  Scratch: G (>= C x :func:`score_columns`, zero at first: its
+    columns past the padded targets are read but never scored), LW (2 x the
+    same columns), grad_out
     (>= padded T x D), neu1e (1 x D).  Returns -J summed over the window's pairs (0 unless
     ``with_loss``).
     """
     n_pad = -(-n_targets // BLOCK) * BLOCK
     pos = targets[0]
-    for t in range(n_pad):
-        if t >= n_targets:
-            targets[t] = pos
+    for t in range(n_targets, n_pad):
+        targets[t] = pos
+    for t in range(LW.shape[1]):
         LW[0, t] = 1.0 if t == 0 else 0.0
-        LW[1, t] = 0.0 if t > 0 and targets[t] == pos else alpha
+        LW[1, t] = 0.0 if t >= n_targets or (t > 0 and targets[t] == pos) else alpha
     grad_out[:n_pad] = 0.0
     loss = 0.0
     a = 0
@@ -310,8 +329,9 @@ def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window,
     ahead = np.empty(negative + 1, dtype=np.int64)
     contexts = np.empty(2 * window, dtype=np.int64)
     neu1e = np.empty((1, dim), dtype=np.float32)
-    G = np.empty((2 * window, n_pad), dtype=np.float32)
-    LW = np.empty((2, n_pad), dtype=np.float32)
+    n_cols = -(-n_pad // LANES) * LANES
+    G = np.zeros((2 * window, n_cols), dtype=np.float32)
+    LW = np.empty((2, n_cols), dtype=np.float32)
     grad_out = np.empty((n_pad, dim), dtype=np.float32)
     slot = tid * PAD
     words = progress[slot]
