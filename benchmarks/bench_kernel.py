@@ -60,13 +60,13 @@ def run(stream, counts, train_words, *, dim, threads, mode, epochs, sample, wind
     from w2v_cli.kernels import sgns
     from w2v_cli.kernels.rng import thread_seed
     from w2v_cli.kernels.stream import PAD
-    from w2v_cli.sampling import build_alias, keep_probabilities, noise_weights
+    from w2v_cli.sampling import build_alias, keep_probabilities, noise_weights, pack_alias
     from w2v_cli.train import init_vectors
 
     numba.set_num_threads(threads)
     kernel = sgns.train_epoch_window if mode == "window" else sgns.train_epoch
     keep = keep_probabilities(counts, sample)
-    prob, alias = build_alias(noise_weights(counts, 0.75))
+    noise = pack_alias(*build_alias(noise_weights(counts, 0.75)))
     W, Wp = init_vectors(len(counts), dim, seed)
     slots = threads * PAD
     total = epochs * train_words
@@ -76,7 +76,7 @@ def run(stream, counts, train_words, *, dim, threads, mode, epochs, sample, wind
         for t in range(threads):
             states[t * PAD] = thread_seed(seed, e, t)
         progress, loss, pairs = np.zeros(slots, np.int64), np.zeros(slots), np.zeros(slots, np.int64)
-        kernel(stream, spans, W, Wp, keep, prob, alias, window, negative, 0.025, 0.025e-4,
+        kernel(stream, spans, W, Wp, keep, noise, window, negative, 0.025, 0.025e-4,
                e * train_words, total, progress, loss, pairs, np.zeros(1, np.int32), states)
         return loss.sum() / max(pairs.sum(), 1)
 

@@ -39,7 +39,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 from w2v_cli.kernels import sgns, softmax  # noqa: E402
 from w2v_cli.kernels.rng import thread_seed  # noqa: E402
 from w2v_cli.kernels.stream import PAD  # noqa: E402
-from w2v_cli.sampling import build_alias, keep_probabilities, noise_weights  # noqa: E402
+from w2v_cli.sampling import build_alias, keep_probabilities, noise_weights, pack_alias  # noqa: E402
 from w2v_cli.train import init_vectors  # noqa: E402
 
 RESULTS = os.path.join(HERE, "results")
@@ -64,7 +64,7 @@ def run_kernel(kernel, stream, V, args, threads: int):
     """One epoch over ``stream``; returns (seconds, pairs, words, mean loss)."""
     counts = np.bincount(stream[stream >= 0], minlength=V).astype(np.int64) + 1
     keep = keep_probabilities(counts, 0.0)
-    noise_prob, noise_alias = build_alias(noise_weights(counts, 0.75))
+    noise = pack_alias(*build_alias(noise_weights(counts, 0.75)))
     W, Wp = init_vectors(V, args.dim, 1)
     bounds = np.linspace(0, len(stream), threads + 1).astype(np.int64)
     spans = np.stack([bounds[:-1], bounds[1:]], axis=1).copy()
@@ -76,7 +76,7 @@ def run_kernel(kernel, stream, V, args, threads: int):
     stop = np.zeros(1, np.int32)
     n_words = int((stream >= 0).sum())
     t0 = time.perf_counter()
-    kernel(stream, spans, W, Wp, keep, noise_prob, noise_alias, args.window, args.negative,
+    kernel(stream, spans, W, Wp, keep, noise, args.window, args.negative,
            0.025, 0.025e-4, 0, n_words, progress, loss_acc, pair_acc, stop, states)
     dt = time.perf_counter() - t0
     pairs = int(pair_acc.sum())

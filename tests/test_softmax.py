@@ -9,6 +9,7 @@ from w2v_cli.errors import W2VError
 from w2v_cli.kernels import softmax
 from w2v_cli.kernels.stream import PAD
 from w2v_cli.kernels.softmax import softmax_step
+from w2v_cli.sampling import pack_alias
 from w2v_cli.train import train
 from w2v_cli.vocab import Vocab
 
@@ -168,14 +169,14 @@ def _epoch_args(stream, V, D, threads, stop):
     W = (rng.random((V, D), dtype=np.float32) - 0.5) / D
     Wp = np.zeros((V, D), np.float32)
     keep = np.ones(V)
-    prob, alias = np.ones(V), np.arange(V, dtype=np.int32)
+    noise = pack_alias(np.ones(V), np.arange(V, dtype=np.int32))
     bounds = np.linspace(0, len(stream), threads + 1).astype(np.int64)
     spans = np.stack([bounds[:-1], bounds[1:]], axis=1).copy()
     slots = threads * PAD
     counters = np.zeros(slots, np.int64), np.zeros(slots, np.float64), np.zeros(slots, np.int64)
     states = np.zeros(slots, np.uint64)
     states[::PAD] = np.arange(1, threads + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    return (stream, spans, W, Wp, keep, prob, alias, 2, 5, 0.025, 0.025e-4, 0, len(stream),
+    return (stream, spans, W, Wp, keep, noise, 2, 5, 0.025, 0.025e-4, 0, len(stream),
             *counters, stop, states)
 
 
@@ -183,13 +184,13 @@ def test_epoch_kernel_counts_and_stop_flag():
     stream = np.array([0, 1, 2, 3, -1, 4, 5, -1, 6], dtype=np.int32)
     args = _epoch_args(stream, 7, 4, 1, np.zeros(1, np.int32))
     softmax.train_epoch(*args)
-    progress, loss_acc, pair_acc = args[13:16]
+    progress, loss_acc, pair_acc = args[12:15]
     assert progress[0] == 7  # words read, sentence breaks excluded
     assert 0 < pair_acc[0] <= 12  # radius <= 2: 2+3+3+2 pairs, then 2, then 0 (a lone word)
     assert loss_acc[0] > 0
     stopped = _epoch_args(stream, 7, 4, 1, np.ones(1, np.int32))
     softmax.train_epoch(*stopped)
-    assert stopped[15][0] == 0  # stop set before the start: no pair trained
+    assert stopped[14][0] == 0  # stop set before the start: no pair trained
     np.testing.assert_array_equal(stopped[3], 0)
 
 

@@ -1,8 +1,8 @@
 """The two sampling tables built from word counts before training.
 
 * The noise distribution for negatives, P_n(w) proportional to count(w)**0.75,
-  as an alias table (Vose's method): two flat arrays, one uniform draw of a
-  64-bit integer per negative, O(1) per draw.
+  as an alias table (Vose's method), packed for the kernels into one 64-bit
+  word per column: one random 64-bit integer and one table load per negative.
 * Subsampling keep-probabilities for frequent words.
 
 Keep-probability formula: we use word2vec.c's (also gensim's),
@@ -48,6 +48,16 @@ def build_alias(weights: np.ndarray):
         (small if scaled[g] < 1.0 else large).append(g)
     # What is left is 1 up to rounding error: such columns always return themselves.
     return prob.astype(np.float32), alias
+
+
+def pack_alias(prob: np.ndarray, alias: np.ndarray) -> np.ndarray:
+    """The kernels' form of an alias table: column i holds
+    ``threshold << 32 | alias[i]`` with threshold = prob[i] * 2**32 (capped at
+    2**32 - 1), so a draw reads one word (one cache line) and compares integers.
+    Capping changes a column's probability by at most 2**-32; columns with
+    prob 1 are their own alias, so for them it changes nothing."""
+    threshold = np.minimum(np.floor(np.asarray(prob, np.float64) * 2.0**32), 2.0**32 - 1).astype(np.uint64)
+    return (threshold << np.uint64(32)) | np.asarray(alias, np.uint64)
 
 
 def alias_probabilities(prob: np.ndarray, alias: np.ndarray) -> np.ndarray:

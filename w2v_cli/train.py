@@ -23,7 +23,7 @@ import numpy as np
 from . import corpus as corpus_mod
 from .errors import TrainingDiverged, TrainingInterrupted, W2VError, interrupt_on_signal
 from .options import TrainOptions
-from .sampling import build_alias, keep_probabilities, noise_weights
+from .sampling import build_alias, keep_probabilities, noise_weights, pack_alias
 from .vocab import Vocab
 
 
@@ -210,13 +210,13 @@ def _run_epochs(stream, vocab, state, opts: TrainOptions, train_words: int, prog
     epoch_kernel = _epoch_kernel(opts)
     numba.set_num_threads(state.threads)
     keep = keep_probabilities(vocab.counts, opts.sample)
-    noise_prob, noise_alias = build_alias(noise_weights(vocab.counts, opts.ns_exponent))
+    noise = pack_alias(*build_alias(noise_weights(vocab.counts, opts.ns_exponent)))
     total = train_words * opts.epochs
     stop = np.zeros(1, np.int32)
     W, Wp = state.W, state.Wp
     # Load (or compile) the kernel on empty spans before the clock starts: that is
     # start-up cost, reported apart from training speed.
-    epoch_kernel(stream, np.zeros_like(state.spans), W, Wp, keep, noise_prob, noise_alias, opts.window,
+    epoch_kernel(stream, np.zeros_like(state.spans), W, Wp, keep, noise, opts.window,
                  opts.negative, opts.alpha, opts.final_alpha, 0, total, np.zeros_like(state.progress),
                  np.zeros_like(state.loss_acc), np.zeros_like(state.pair_acc), stop, state.rng.copy())
     bar = TrainProgress(total, opts.alpha, opts.final_alpha, enabled=progress)
@@ -228,7 +228,7 @@ def _run_epochs(stream, vocab, state, opts: TrainOptions, train_words: int, prog
             if not state.in_epoch:
                 _start_epoch(state, len(stream), opts.seed)
             done_before = epoch * train_words
-            args = (stream, state.spans, W, Wp, keep, noise_prob, noise_alias, opts.window,
+            args = (stream, state.spans, W, Wp, keep, noise, opts.window,
                     opts.negative, opts.alpha, opts.final_alpha, done_before, total,
                     state.progress, state.loss_acc, state.pair_acc, stop, state.rng)
             def poll():

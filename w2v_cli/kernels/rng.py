@@ -15,7 +15,6 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _INV53 = 1.0 / 9007199254740992.0  # 2**-53
-_INV32 = 1.0 / 4294967296.0  # 2**-32
 _LOW32 = np.uint64(0xFFFFFFFF)
 
 
@@ -61,11 +60,12 @@ def below(state, n):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def alias_draw(state, prob, alias):
-    """One draw from an alias table with a single 64-bit random number:
-    the high half picks the column, the low half decides column or alias."""
+def alias_draw(state, table):
+    """One draw from a packed alias table (``sampling.pack_alias``) with a single
+    64-bit random number: the high half picks the column, the low half is
+    compared with the column's threshold (column) or not (its alias)."""
     r = next_u64(state)
-    col = np.int64(((r >> np.uint64(32)) * np.uint64(prob.shape[0])) >> np.uint64(32))
-    if float(r & _LOW32) * _INV32 < prob[col]:
-        return col
-    return np.int64(alias[col])
+    col = ((r >> np.uint64(32)) * np.uint64(table.shape[0])) >> np.uint64(32)
+    e = table[col]
+    pick = col if (r & _LOW32) < (e >> np.uint64(32)) else e & _LOW32
+    return np.int64(pick)

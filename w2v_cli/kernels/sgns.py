@@ -315,7 +315,7 @@ def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, 
 
 
 @njit(cache=True, error_model="numpy", fastmath=True, nogil=True)
-def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window, negative,
+def train_span(stream, start, end, W, Wp, keep, noise, window, negative,
                alpha0, min_alpha, words_before, total_words, progress, loss_acc, pair_acc,
                tid, n_threads, stop, state, shared_negatives):
     """Train on stream[start:end] (one thread's share of an epoch); return the
@@ -366,7 +366,7 @@ def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window,
         words += read
         if shared_negatives and n > 0:
             for d in range(1, negative + 1):
-                ahead[d] = alias_draw(state, noise_prob, noise_alias)
+                ahead[d] = alias_draw(state, noise)
         for i in range(n):
             lo, hi = window_bounds(state, i, n, window)
             targets[0] = sentence[i]
@@ -380,7 +380,7 @@ def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window,
                     targets[d] = ahead[d]
                 if i + 1 < n:
                     for d in range(1, negative + 1):
-                        ahead[d] = alias_draw(state, noise_prob, noise_alias)
+                        ahead[d] = alias_draw(state, noise)
                         prefetch_row(Wp, ahead[d])
                     prefetch_row(Wp, sentence[i + 1])
                     if i + 1 + window < n:
@@ -400,7 +400,7 @@ def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window,
                     if j == i:
                         continue
                     for d in range(1, negative + 1):
-                        targets[d] = alias_draw(state, noise_prob, noise_alias)
+                        targets[d] = alias_draw(state, noise)
                     loss += LOSS_EVERY * sgns_step(W, Wp, sentence[j], targets, negative + 1, alpha, neu1e[0],
                                                    sampled)
                     pairs += 1
@@ -411,18 +411,18 @@ def train_span(stream, start, end, W, Wp, keep, noise_prob, noise_alias, window,
 
 
 @njit(cache=True, error_model="numpy", parallel=True)
-def _train_epoch(stream, spans, W, Wp, keep, noise_prob, noise_alias, window, negative,
+def _train_epoch(stream, spans, W, Wp, keep, noise, window, negative,
                  alpha0, min_alpha, words_before, total_words, progress, loss_acc, pair_acc,
                  stop, states, shared_negatives):
     n_threads = spans.shape[0]
     for t in prange(n_threads):
-        spans[t, 0] = train_span(stream, spans[t, 0], spans[t, 1], W, Wp, keep, noise_prob,
-                                 noise_alias, window, negative, alpha0, min_alpha, words_before,
+        spans[t, 0] = train_span(stream, spans[t, 0], spans[t, 1], W, Wp, keep, noise,
+                                 window, negative, alpha0, min_alpha, words_before,
                                  total_words, progress, loss_acc, pair_acc, t, n_threads, stop,
                                  states[t * PAD:t * PAD + 1], shared_negatives)
 
 
-def train_epoch(stream, spans, W, Wp, keep, noise_prob, noise_alias, window, negative,
+def train_epoch(stream, spans, W, Wp, keep, noise, window, negative,
                 alpha0, min_alpha, words_before, total_words, progress, loss_acc, pair_acc,
                 stop, states):
     """One epoch (or the rest of one), Hogwild, per-pair negatives.
@@ -432,15 +432,15 @@ def train_epoch(stream, spans, W, Wp, keep, noise_prob, noise_alias, window, neg
     spans[t, 0] is where thread t stopped (spans[t, 1] when done), and the
     states and the accumulator slots t * PAD hold what a resumed call needs.
     """
-    _train_epoch(stream, spans, W, Wp, keep, noise_prob, noise_alias, window, negative, alpha0,
+    _train_epoch(stream, spans, W, Wp, keep, noise, window, negative, alpha0,
                  min_alpha, words_before, total_words, progress, loss_acc, pair_acc, stop, states,
                  False)
 
 
-def train_epoch_window(stream, spans, W, Wp, keep, noise_prob, noise_alias, window, negative,
+def train_epoch_window(stream, spans, W, Wp, keep, noise, window, negative,
                        alpha0, min_alpha, words_before, total_words, progress, loss_acc, pair_acc,
                        stop, states):
     """As :func:`train_epoch`, with one set of negatives per centre word's window."""
-    _train_epoch(stream, spans, W, Wp, keep, noise_prob, noise_alias, window, negative, alpha0,
+    _train_epoch(stream, spans, W, Wp, keep, noise, window, negative, alpha0,
                  min_alpha, words_before, total_words, progress, loss_acc, pair_acc, stop, states,
                  True)

@@ -133,12 +133,12 @@ def train_span(stream, start, end, W, Wp, keep, window, alpha0, min_alpha, words
 
 
 @njit(cache=True, error_model="numpy", parallel=True)
-def train_epoch(stream, spans, W, Wp, keep, noise_prob, noise_alias, window, negative,
+def train_epoch(stream, spans, W, Wp, keep, noise, window, negative,
                 alpha0, min_alpha, words_before, total_words, progress, loss_acc, pair_acc,
                 stop, states):
     """One full-softmax epoch (or the rest of one), Hogwild, with the argument
     list and the span/state/accumulator conventions of ``sgns.train_epoch``
-    (``noise_prob``, ``noise_alias`` and ``negative`` are unused)."""
+    (``noise`` and ``negative`` are unused)."""
     n_threads = spans.shape[0]
     for t in prange(n_threads):
         spans[t, 0] = train_span(stream, spans[t, 0], spans[t, 1], W, Wp, keep, window, alpha0,
