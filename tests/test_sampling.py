@@ -25,6 +25,34 @@ def test_alias_table_is_exact():
     np.testing.assert_allclose(alias_probabilities(prob, alias), target, atol=1e-7)
 
 
+@pytest.mark.parametrize("exponent", [0.75, 0.0])  # 0: every column is full and its own alias
+def test_packed_alias_table_unpacks_to_the_table(exponent):
+    counts = np.array([9000, 3000, 1000, 400, 100, 20, 7, 1], dtype=np.int64)
+    prob, alias = build_alias(noise_weights(counts, exponent))
+    table = pack_alias(prob, alias)
+    assert table.dtype == np.uint64
+    np.testing.assert_array_equal(table & np.uint64(0xFFFFFFFF), alias)
+    threshold = (table >> np.uint64(32)).astype(np.float64)
+    # floor(p * 2**32), capped just below 2**32: within one unit of the float32 prob.
+    np.testing.assert_allclose(threshold / 2.0**32, prob.astype(np.float64), rtol=0, atol=2.0**-32)
+    assert np.all(threshold <= 2.0**32 - 1)
+    if exponent == 0.0:
+        np.testing.assert_array_equal(alias, np.arange(len(counts)))
+        np.testing.assert_array_equal(threshold, 2.0**32 - 1)
+
+
+@pytest.mark.parametrize("prob, alias", [
+    ([0.5, 1.5], [1, 1]),      # a probability above 1
+    ([0.5, -0.1], [1, 1]),     # below 0
+    ([0.5, np.nan], [1, 1]),
+    ([0.5, 1.0], [1]),         # lengths differ
+    ([0.5, 1.0], [2, 1]),      # alias out of range
+])
+def test_pack_alias_rejects_a_malformed_table(prob, alias):
+    with pytest.raises(ValueError):
+        pack_alias(np.array(prob, np.float32), np.array(alias, np.int32))
+
+
 @pytest.mark.parametrize("exponent", [0.75, 1.0, 0.0])
 def test_alias_draws_follow_count_power(exponent):
     counts = np.array([9000, 3000, 1000, 400, 100, 20, 7, 1], dtype=np.int64)

@@ -96,49 +96,81 @@ def test_negative_equal_to_positive_is_skipped():
     assert loss == pytest.approx(loss_pos_only)
 
 
-@pytest.mark.parametrize("contexts", [[1, 2, 2, 5, 7], [2, 2, 5, 7, 1]],
-                         ids=["duplicate-in-turn", "duplicate-in-one-pair"])
+@pytest.mark.parametrize("drawn", [[3, 4, 9, 4, 0, 11, 6, 8, 10], [3, 4, 9, 3, 0, 11, 3, 8, 10]],
+                         ids=["negative-twice", "centre-as-negative"])
+@pytest.mark.parametrize("contexts", [[1, 2, 2, 5, 7], [2, 2, 5, 7, 1], [2, 5], [5]],
+                         ids=["duplicate-in-turn", "duplicate-in-one-pair", "one-pair", "single"])
 @pytest.mark.parametrize("n_targets", [4, 6, 9])  # padded to one block, exactly one, two blocks
-def test_window_step_is_the_two_products(n_targets, contexts):
+def test_window_step_is_the_two_products(n_targets, contexts, drawn):
     """Shared negatives: G = alpha (labels - sigma(X U^T)); X += G U, U += G^T X,
     both from the values before the step, for distinct context words.  The
     context rows are stepped in turn (two at a time when the targets fit one
     block, both of a pair from the values before it), U staying the old U until
-    the window's end; a negative drawn twice gets both updates."""
+    the window's end; a negative drawn twice gets both updates, and a negative
+    equal to the centre word (targets[0] = 3) is skipped, as in word2vec.c.
+
+    The scratch buffers start as NaN (G's unscored columns as a finite
+    non-zero value), so a buffer read before it is written, or a padding
+    column that leaks into a row, shows up in the result."""
     from w2v_cli.kernels.sgns import BLOCK, padded_targets, score_columns, sgns_window_step
 
     rng = np.random.default_rng(3)
     V, D, alpha = 12, 7, 0.05
     W = rng.normal(0, 0.3, (V, D)).astype(np.float32)
     Wp = rng.normal(0, 0.3, (V, D)).astype(np.float32)
-    contexts = np.array(contexts, np.int64)  # word 2 twice in the window
-    drawn = [3, 4, 9, 4, 0, 11, 6, 8, 10]  # centre 3; negative 4 drawn twice
+    contexts = np.array(contexts, np.int64)
     n_pad = padded_targets(n_targets - 1)
     targets = np.zeros(n_pad, np.int64)
     targets[:n_targets] = drawn[:n_targets]
     U = Wp[targets[:n_targets]].astype(np.float64)
     labels = np.zeros(n_targets)
     labels[0] = 1.0
+    used = np.array([t == 0 or targets[t] != targets[0] for t in range(n_targets)], np.float64)
     W_exp, dU, loss_exp = W.astype(np.float64), np.zeros_like(U), 0.0
     size = 2 if n_pad == BLOCK else 1
     for group in (contexts[i:i + size] for i in range(0, len(contexts), size)):
         X = W_exp[group].copy()
         S = X @ U.T
-        G = alpha * (labels - 1 / (1 + np.exp(-S)))
+        G = alpha * used * (labels - 1 / (1 + np.exp(-S)))
         np.add.at(W_exp, group, G @ U)
         dU += G.T @ X
-        loss_exp += np.logaddexp(0, -S[:, 0]).sum() + np.logaddexp(0, S[:, 1:]).sum()
+        loss_exp += (used * np.where(labels == 1, np.logaddexp(0, -S), np.logaddexp(0, S))).sum()
     Wp_exp = Wp.astype(np.float64)
     np.add.at(Wp_exp, targets[:n_targets], dU)
-    # With distinct contexts the steps are exactly the two products.
-    X = W[[1, 2, 5, 7]].astype(np.float64)
-    G = alpha * (labels - 1 / (1 + np.exp(-(X @ U.T))))
-    np.testing.assert_allclose(W_exp[[1, 5, 7]], X[[0, 2, 3]] + (G @ U)[[0, 2, 3]])
+    if len(contexts) == 5:  # with distinct contexts the steps are exactly the two products
+        X = W[[1, 2, 5, 7]].astype(np.float64)
+        G = alpha * used * (labels - 1 / (1 + np.exp(-(X @ U.T))))
+        np.testing.assert_allclose(W_exp[[1, 5, 7]], X[[0, 2, 3]] + (G @ U)[[0, 2, 3]])
 
-    loss = sgns_window_step(W, Wp, contexts, 5, targets, n_targets, alpha,
-                            np.zeros((5, score_columns(n_targets - 1)), np.float32),
-                            np.empty((2, score_columns(n_targets - 1)), np.float32),
-                            np.empty((n_pad, D), np.float32), np.empty((1, D), np.float32))
+    n_cols = score_columns(n_targets - 1)
+    G = np.full((len(contexts), n_cols), 7.0, np.float32)
+    loss = sgns_window_step(W, Wp, contexts, len(contexts), targets, n_targets, alpha, G,
+                            np.full((2, n_cols), np.nan, np.float32),
+                            np.full((n_pad, D), np.nan, np.float32), np.full((1, D), np.nan, np.float32))
     np.testing.assert_allclose(W, W_exp, atol=1e-6)
     np.testing.assert_allclose(Wp, Wp_exp, atol=1e-6)
+    assert loss == pytest.approx(loss_exp, rel=1e-5)
+
+
+def test_window_step_loss_does_not_depend_on_the_rate():
+    """With alpha 0 (the end of a run with --min-alpha 0) nothing moves, but the
+    loss is still the window's -J."""
+    from w2v_cli.kernels.sgns import padded_targets, score_columns, sgns_window_step
+
+    rng = np.random.default_rng(4)
+    V, D = 10, 5
+    W = rng.normal(0, 0.3, (V, D)).astype(np.float32)
+    Wp = rng.normal(0, 0.3, (V, D)).astype(np.float32)
+    contexts = np.array([1, 2, 5], np.int64)
+    targets = np.zeros(padded_targets(3), np.int64)
+    targets[:4] = [3, 4, 9, 0]
+    S = W[contexts].astype(np.float64) @ Wp[targets[:4]].astype(np.float64).T
+    loss_exp = np.logaddexp(0, -S[:, 0]).sum() + np.logaddexp(0, S[:, 1:]).sum()
+    W0, Wp0 = W.copy(), Wp.copy()
+    n_cols = score_columns(3)
+    loss = sgns_window_step(W, Wp, contexts, 3, targets, 4, 0.0, np.zeros((3, n_cols), np.float32),
+                            np.empty((2, n_cols), np.float32), np.empty((len(targets), D), np.float32),
+                            np.empty((1, D), np.float32))
+    np.testing.assert_array_equal(W, W0)
+    np.testing.assert_array_equal(Wp, Wp0)
     assert loss == pytest.approx(loss_exp, rel=1e-5)

@@ -54,8 +54,15 @@ def pack_alias(prob: np.ndarray, alias: np.ndarray) -> np.ndarray:
     """The kernels' form of an alias table: column i holds
     ``threshold << 32 | alias[i]`` with threshold = prob[i] * 2**32 (capped at
     2**32 - 1), so a draw reads one word (one cache line) and compares integers.
-    Capping changes a column's probability by at most 2**-32; columns with
-    prob 1 are their own alias, so for them it changes nothing."""
+    Flooring and capping change a column's probability by less than 2**-32
+    (a full column, most often its own alias, then returns its alias once in
+    2**32 draws).  Raises ValueError on a table that does not fit the packing."""
+    prob = np.asarray(prob)
+    alias = np.asarray(alias)
+    n = len(prob)
+    if (alias.shape != prob.shape or n >= 2**32 or not np.all((prob >= 0) & (prob <= 1))
+            or (n and (alias.min() < 0 or alias.max() >= n))):
+        raise ValueError("alias table needs probabilities in [0, 1] and aliases in [0, n), n < 2**32")
     threshold = np.minimum(np.floor(np.asarray(prob, np.float64) * 2.0**32), 2.0**32 - 1).astype(np.uint64)
     return (threshold << np.uint64(32)) | np.asarray(alias, np.uint64)
 

@@ -21,8 +21,10 @@ import llvmlite.binding as _llvm
 # LLVM's loop vectorizer interleaves 4 vectors by default, so with AVX-512 one
 # vector iteration covers 64 floats and at D=100 the last 36 run as a scalar
 # loop (the dot product's scalar tail is a serial chain).  One vector per
-# iteration leaves a tail of at most 15.  The option is process-wide; it only
-# changes how loops are unrolled, never their results.
+# iteration leaves a tail of at most 15.  Both options here are process-wide
+# (every Numba function compiled after this import gets them) and change how
+# loops are split, so under fastmath a reduction may sum in another order and
+# differ in its last bits; they are not part of Numba's cache key.
 _llvm.set_option("w2v", "-force-vector-interleave=1")
 # That tail (D % VF words: 4 at D=100 with 8-float AVX2 vectors) still runs
 # scalar, a third again of the vector loop's FMAs; a 4-wide vector epilogue

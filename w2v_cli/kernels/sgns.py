@@ -110,10 +110,12 @@ def padded_targets(negative):
     return -(-(negative + 1) // BLOCK) * BLOCK
 
 
-# The sigmoids of a context row are computed LANES at a time in a loop of
-# constant length, which LLVM turns into vector code; the score matrix G and
-# the label/weight rows LW have a multiple of LANES columns (weight 0 past the
-# targets), so a padded lane computes a harmless 0.
+# The sigmoids of a context row are computed LANES at a time: the score matrix
+# G and the label/weight rows LW have a multiple of LANES columns (weight 0 past
+# the targets, so a padded lane computes a harmless 0), and the loop runs over
+# all of them with a run-time trip count, which LLVM's loop vectoriser turns
+# into vector code (a constant count is left to the SLP vectoriser, which Numba
+# does not run).
 LANES = 8
 
 
@@ -219,20 +221,23 @@ def _error(score, label, weight):
 
 
 @njit(cache=True, error_model="numpy", fastmath=True, inline="always")
-def _errors(G, a, n_pad, LW, with_loss):
+def _errors(G, a, targets, n_targets, LW, with_loss):
     """Scores G[a, t] become G[a, t] = LW[1, t] * (LW[0, t] - sigma(G[a, t])) for
-    every column t: LW[0] holds the labels, LW[1] alpha or 0 (padding, columns
-    past n_pad, and a negative equal to the positive, skipped as in word2vec.c).
-    Returns the pairs' -J (0 unless ``with_loss``).  The sigmoid loop has no
-    calls or branches, so it becomes vector code."""
+    every column t of LW: LW[0] holds the labels, LW[1] alpha or 0 (padding,
+    columns past the targets, and a negative equal to the positive, skipped as
+    in word2vec.c).  Returns the pairs' -J (0 unless ``with_loss``), which
+    skips the same columns by their targets, not by weight, so it does not
+    vanish with the rate.  The sigmoid loop has no calls or branches, so it
+    becomes vector code."""
     loss = 0.0
     if with_loss:
-        for t in range(n_pad):
-            if LW[1, t] != 0.0:
+        pos = targets[0]
+        for t in range(n_targets):
+            if t == 0 or targets[t] != pos:
                 x = min(max(G[a, t], -MAX_SCORE), MAX_SCORE)
                 # -log sigma(x) = log(1 + e^-x); -log(1 - sigma(x)) = x + log(1 + e^-x)
                 loss += np.log(np.float32(1.0) + expf(-x)) + (np.float32(1.0) - LW[0, t]) * x
-    for t in range(G.shape[1]):  # a run-time length, so LLVM vectorises the loop
+    for t in range(LW.shape[1]):  # a run-time length, so LLVM vectorises the loop
         G[a, t] = _error(G[a, t], LW[0, t], LW[1, t])
     return loss
 
@@ -255,11 +260,11 @@ def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, 
     in turn or (if its occurrences fall in one pair) both from the same value.
 
     ``targets`` must have room for :func:`padded_targets` entries (the padding is
-    written here).  Scratch: G (>= C x :func:`score_columns`, zero at first: its
-    columns past the padded targets are read but never scored), LW (2 x the
-    same columns), grad_out
-    (>= padded T x D), neu1e (1 x D).  Returns -J summed over the window's pairs (0 unless
-    ``with_loss``).
+    written here).  Scratch: LW (2 x :func:`score_columns`), G (>= C rows and at
+    least LW's columns; its columns past the padded targets go through the
+    sigmoid loop with weight 0 but are never scored, so they must hold finite
+    values: zero G once), grad_out (>= padded T x D), neu1e (1 x D).  Returns
+    -J summed over the window's pairs (0 unless ``with_loss``).
     """
     n_pad = -(-n_targets // BLOCK) * BLOCK
     pos = targets[0]
@@ -277,7 +282,8 @@ def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, 
         # grad_out below, measured slower: 1.82 against 1.65 s/epoch.)
         while a + 1 < n_contexts:
             _scores_pair(W, contexts[a], contexts[a + 1], Wp, targets, G, a)
-            loss += _errors(G, a, n_pad, LW, with_loss) + _errors(G, a + 1, n_pad, LW, with_loss)
+            loss += _errors(G, a, targets, n_targets, LW, with_loss)
+            loss += _errors(G, a + 1, targets, n_targets, LW, with_loss)
             if a == 0:
                 _gradients_pair(W, contexts[a], contexts[a + 1], Wp, targets, G, a, grad_out, True)
             else:
@@ -289,7 +295,7 @@ def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, 
         c = contexts[b]
         for t in range(0, n_pad, BLOCK):
             _scores(W, c, Wp, targets, t, G, b)
-        loss += _errors(G, b, n_pad, LW, with_loss)
+        loss += _errors(G, b, targets, n_targets, LW, with_loss)
         if n_pad == BLOCK:
             _gradients(W, c, Wp, targets, 0, G, b, grad_out, W, c)
         else:
