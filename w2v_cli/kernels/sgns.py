@@ -221,24 +221,23 @@ def _error(score, label, weight):
 
 
 @njit(cache=True, error_model="numpy", fastmath=True, inline="always")
-def _errors(G, a, targets, n_targets, LW, with_loss):
-    """Scores G[a, t] become G[a, t] = LW[1, t] * (LW[0, t] - sigma(G[a, t])) for
-    every column t of LW: LW[0] holds the labels, LW[1] alpha or 0 (padding,
-    columns past the targets, and a negative equal to the positive, skipped as
-    in word2vec.c).  Returns the pairs' -J (0 unless ``with_loss``), which
-    skips the same columns by their targets, not by weight, so it does not
-    vanish with the rate.  The sigmoid loop has no calls or branches, so it
-    becomes vector code."""
+def _errors(G, a, n_targets, LW, rate, with_loss):
+    """Scores G[a, t] become G[a, t] = rate * LW[1, t] * (LW[0, t] - sigma(G[a, t]))
+    for every column t of LW: LW[0] holds the labels, LW[1] 1, or 0 for a
+    skipped column (padding, columns past the targets, and a negative equal to
+    the positive, as in word2vec.c).  Returns the pairs' -J over the columns
+    not skipped (0 unless ``with_loss``); the mask is kept apart from the rate
+    so the loss does not vanish when the rate reaches 0.  The sigmoid loop has
+    no calls or branches, so it becomes vector code."""
     loss = 0.0
     if with_loss:
-        pos = targets[0]
         for t in range(n_targets):
-            if t == 0 or targets[t] != pos:
+            if LW[1, t] != 0.0:
                 x = min(max(G[a, t], -MAX_SCORE), MAX_SCORE)
                 # -log sigma(x) = log(1 + e^-x); -log(1 - sigma(x)) = x + log(1 + e^-x)
                 loss += np.log(np.float32(1.0) + expf(-x)) + (np.float32(1.0) - LW[0, t]) * x
     for t in range(LW.shape[1]):  # a run-time length, so LLVM vectorises the loop
-        G[a, t] = _error(G[a, t], LW[0, t], LW[1, t])
+        G[a, t] = _error(G[a, t], LW[0, t], LW[1, t] * rate)
     return loss
 
 
@@ -272,7 +271,8 @@ def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, 
         targets[t] = pos
     for t in range(LW.shape[1]):
         LW[0, t] = 1.0 if t == 0 else 0.0
-        LW[1, t] = 0.0 if t >= n_targets or (t > 0 and targets[t] == pos) else alpha
+        LW[1, t] = 0.0 if t >= n_targets or (t > 0 and targets[t] == pos) else 1.0
+    rate = np.float32(alpha)  # float32, so the sigmoid loop stays in float32
     loss = 0.0
     a = 0
     if n_pad == BLOCK and n_contexts >= 2:
@@ -282,8 +282,8 @@ def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, 
         # grad_out below, measured slower: 1.82 against 1.65 s/epoch.)
         while a + 1 < n_contexts:
             _scores_pair(W, contexts[a], contexts[a + 1], Wp, targets, G, a)
-            loss += _errors(G, a, targets, n_targets, LW, with_loss)
-            loss += _errors(G, a + 1, targets, n_targets, LW, with_loss)
+            loss += _errors(G, a, n_targets, LW, rate, with_loss)
+            loss += _errors(G, a + 1, n_targets, LW, rate, with_loss)
             if a == 0:
                 _gradients_pair(W, contexts[a], contexts[a + 1], Wp, targets, G, a, grad_out, True)
             else:
@@ -295,7 +295,7 @@ def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, 
         c = contexts[b]
         for t in range(0, n_pad, BLOCK):
             _scores(W, c, Wp, targets, t, G, b)
-        loss += _errors(G, b, targets, n_targets, LW, with_loss)
+        loss += _errors(G, b, n_targets, LW, rate, with_loss)
         if n_pad == BLOCK:
             _gradients(W, c, Wp, targets, 0, G, b, grad_out, W, c)
         else:
@@ -306,9 +306,9 @@ def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, 
             for k in range(W.shape[1]):
                 W[c, k] += neu1e[0, k]
     for t in range(n_targets):
-        u = targets[t]
-        if t > 0 and u == pos:
+        if LW[1, t] == 0.0:  # a negative equal to the positive: no update
             continue
+        u = targets[t]
         for k in range(W.shape[1]):
             Wp[u, k] += grad_out[t, k]
     return loss
