@@ -48,14 +48,14 @@ def select_words(kv, words, neighbours=5):
         raise W2VError("give at least one word to plot")
     for word in words:
         kv.row(word)
-    labels = list(words)
-    seen = set(labels)
+    labels, query = list(words), set(words)
+    seen = set(query)
     for word in words:
-        for near, _ in kv.most_similar([word], topn=neighbours) if neighbours > 0 else ():
+        for near, _ in kv.most_similar([word], topn=neighbours):
             if near not in seen:
                 seen.add(near)
                 labels.append(near)
-    return labels, [label in set(words) for label in labels]
+    return labels, [label in query for label in labels]
 
 
 def word_map(kv, words, neighbours=5):
