@@ -15,7 +15,7 @@ import sys
 import click
 
 from .atomic import write_all_or_nothing
-from .cli_query import analogy, evaluate, similar
+from .cli_query import analogy, evaluate, export, plot, similar
 from .errors import TrainingInterrupted, W2VError, interrupt_on_signal
 
 EXIT_INTERRUPTED = 130
@@ -126,7 +126,7 @@ def train(corpus, output, fmt, dim, window, negative, epochs, alpha, min_alpha, 
         f"mean loss per epoch {loss_text}; wrote {output}", err=True)
 
 
-for _command in (similar, analogy, evaluate):
+for _command in (similar, analogy, evaluate, plot, export):
     cli.add_command(_command)
 
 
