@@ -68,6 +68,8 @@ class TrainOptions:
     # gensim); "pair": word2vec.c's per-pair updates.
     batch: str = "window"
     force: bool = False  # allow softmax with a large vocabulary
+    model: str = "skipgram"  # "skipgram" or "cbow"
+    cbow_sum: bool = False  # CBOW: the sum of the context rows, not their mean
 
     @property
     def final_alpha(self) -> float:
@@ -91,6 +93,8 @@ class TrainOptions:
             raise W2VError(f"--loss must be 'ns' or 'softmax', got {self.loss!r}")
         if self.batch not in ("pair", "window"):
             raise W2VError(f"--batch must be 'pair' or 'window', got {self.batch!r}")
+        if self.model not in ("skipgram", "cbow"):
+            raise W2VError(f"--model must be 'skipgram' or 'cbow', got {self.model!r}")
         return self
 
     def resolved_threads(self) -> int:
