@@ -300,7 +300,7 @@ def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, 
 # --- steps of the span loop (see span.run_span; registered in registry) ---------
 
 
-@njit(cache=True, error_model="numpy", fastmath=True, nogil=True)
+@njit(cache=True, error_model="numpy", fastmath=True, nogil=True, inline="always")
 def sg_ns_window(b, s, sentence, n, i, lo, hi, alpha, with_loss, state):
     """Skip-gram, negative sampling, one set of negatives per window: every
     context word of centre word ``i`` against the centre and the negatives the
@@ -320,7 +320,7 @@ def sg_ns_window(b, s, sentence, n, i, lo, hi, alpha, with_loss, state):
     return loss, m
 
 
-@njit(cache=True, error_model="numpy", fastmath=True, nogil=True)
+@njit(cache=True, error_model="numpy", fastmath=True, nogil=True, inline="always")
 def sg_ns_pair(b, s, sentence, n, i, lo, hi, alpha, with_loss, state):
     """Skip-gram, negative sampling, word2vec.c's order: every (context, centre)
     pair draws its own negatives and is updated in turn."""

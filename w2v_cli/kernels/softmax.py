@@ -81,7 +81,7 @@ def softmax_step(W, Wp, inp, target, alpha, scores, grad):
     return loss
 
 
-@njit(cache=True, error_model="numpy", fastmath=True, nogil=True)
+@njit(cache=True, error_model="numpy", fastmath=True, nogil=True, inline="always")
 def sg_softmax(b, s, sentence, n, i, lo, hi, alpha, with_loss, state):
     """The span loop's step (see span.run_span): every context word of centre
     word ``i`` predicts it through the full softmax (the loss is always computed)."""

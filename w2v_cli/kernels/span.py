@@ -78,9 +78,9 @@ def _schedule(b, n_threads):
                          b.total_words)
 
 
-@njit(cache=True, error_model="numpy", fastmath=True, nogil=True)
-def run_span(b, tid, step):
-    """Train thread ``tid`` on stream[spans[tid, 0]:spans[tid, 1]]; store the
+@njit(cache=True, error_model="numpy", fastmath=True, nogil=True, inline="always")
+def run_span(b, s, tid, step):
+    """Train thread ``tid`` (scratch ``s``, from :func:`new_scratch`) on stream[spans[tid, 0]:spans[tid, 1]]; store the
     position reached in spans[tid, 0] (the end unless stopped).
 
     The thread's words read, loss sum and pair count live in slot ``tid * PAD``
@@ -95,40 +95,43 @@ def run_span(b, tid, step):
     and the flag checked after every centre word, and a stop there gives up the
     sentence's remaining centre words.
     """
-    s = new_scratch(b)
-    sentence = s.sentence
-    targets = s.targets
-    ahead = s.ahead
+    # The bundle's arrays as locals: an attribute read in the loop would take
+    # and drop a reference (two atomic operations) every time.
+    stream, keep, noise, W, Wp = b.stream, b.keep, b.noise, b.W, b.Wp
+    progress, loss_acc, pair_acc, stop, spans = b.progress, b.loss_acc, b.pair_acc, b.stop, b.spans
+    sentence, targets, ahead = s.sentence, s.targets, s.ahead
     n_ahead = b.ahead
     loss_every = b.loss_every
-    n_threads = b.spans.shape[0]
+    report_every = b.report_every
+    window = b.window
+    n_threads = spans.shape[0]
     state = b.states[tid * PAD:tid * PAD + 1]
     slot = tid * PAD
-    words = b.progress[slot]
-    loss = b.loss_acc[slot]
-    pairs = b.pair_acc[slot]
+    words = progress[slot]
+    loss = loss_acc[slot]
+    pairs = pair_acc[slot]
     reported = words
     alpha = _schedule(b, n_threads)
-    pos = b.spans[tid, 0]
-    end = b.spans[tid, 1]
-    if b.stop[0] != 0:
+    pos = spans[tid, 0]
+    end = spans[tid, 1]
+    if stop[0] != 0:
         end = pos  # stopped before it started
     while pos < end:
-        if words - reported >= b.report_every:
-            b.progress[slot] = words
-            b.loss_acc[slot] = loss
-            b.pair_acc[slot] = pairs
+        if words - reported >= report_every:
+            progress[slot] = words
+            loss_acc[slot] = loss
+            pair_acc[slot] = pairs
             reported = words
             alpha = _schedule(b, n_threads)
-            if b.stop[0] != 0:
+            if stop[0] != 0:
                 break
-        pos, n, read = read_sentence(b.stream, pos, end, b.keep, state, sentence)
+        pos, n, read = read_sentence(stream, pos, end, keep, state, sentence)
         words += read
         if n_ahead > 0 and n > 0:
             for d in range(1, n_ahead + 1):
-                ahead[d] = alias_draw(state, b.noise)
+                ahead[d] = alias_draw(state, noise)
         for i in range(n):
-            lo, hi = window_bounds(state, i, n, b.window)
+            lo, hi = window_bounds(state, i, n, window)
             # A random sample: any rule tied to the position would favour the
             # short windows at sentence ends.
             with_loss = True
@@ -141,21 +144,21 @@ def run_span(b, tid, step):
                     targets[d] = ahead[d]
                 if i + 1 < n:
                     for d in range(1, n_ahead + 1):
-                        ahead[d] = alias_draw(state, b.noise)
-                        prefetch_row(b.Wp, ahead[d])
-                    prefetch_row(b.Wp, sentence[i + 1])
-                    if i + 1 + b.window < n:
-                        prefetch_row(b.W, sentence[i + 1 + b.window])
+                        ahead[d] = alias_draw(state, noise)
+                        prefetch_row(Wp, ahead[d])
+                    prefetch_row(Wp, sentence[i + 1])
+                    if i + 1 + window < n:
+                        prefetch_row(W, sentence[i + 1 + window])
             step_loss, step_pairs = step(b, s, sentence, n, i, lo, hi, alpha, with_loss, state)
             loss += loss_every * step_loss
             pairs += step_pairs
             if b.stop_within_sentence:
-                b.loss_acc[slot] = loss
-                b.pair_acc[slot] = pairs
-                if b.stop[0] != 0:
+                loss_acc[slot] = loss
+                pair_acc[slot] = pairs
+                if stop[0] != 0:
                     end = pos  # give up the rest of the sentence and the span
                     break
-    b.progress[slot] = words
-    b.loss_acc[slot] = loss
-    b.pair_acc[slot] = pairs
-    b.spans[tid, 0] = pos
+    progress[slot] = words
+    loss_acc[slot] = loss
+    pair_acc[slot] = pairs
+    spans[tid, 0] = pos
