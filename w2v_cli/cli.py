@@ -63,7 +63,8 @@ def _is_binary(path: str, fmt: str) -> bool:
 @click.option("--window", type=int, default=5, show_default=True, help="Largest context radius (dynamic window).")
 @click.option("--negative", type=int, default=5, show_default=True, help="Negatives per positive pair.")
 @click.option("--epochs", "--iter", type=int, default=5, show_default=True)
-@click.option("--alpha", type=float, default=0.025, show_default=True, help="Starting learning rate.")
+@click.option("--alpha", type=float, default=None,
+              help="Starting learning rate [default: 0.025; 0.05 with --model cbow].")
 @click.option("--min-alpha", type=float, default=None,
               help="Final learning rate; the rate falls linearly to it [default: alpha * 1e-4].")
 @click.option("--min-count", type=int, default=5, show_default=True)

@@ -111,6 +111,7 @@ def epoch_inputs(stream, counts, W, Wp, opts, *, threads: int = 1, total_words: 
     from ..sampling import build_alias, keep_probabilities, noise_weights, pack_alias
     from . import registry
 
+    opts = opts.validate()  # resolves the defaults that depend on the model
     entry = registry.select(opts.model, opts.loss, opts.batch)
     counts = np.asarray(counts)
     if total_words is None:

@@ -27,7 +27,7 @@ from typing import Callable
 from numba import njit, prange
 
 from ..errors import W2VError
-from . import sgns, softmax
+from . import cbow, sgns, softmax
 from .span import new_scratch, run_span
 
 
@@ -64,6 +64,17 @@ def epoch_sg_softmax(b):
         _span_sg_softmax(b, new_scratch(b), t)
 
 
+@njit(cache=True, error_model="numpy", fastmath=True, nogil=True, _nrt=False)
+def _span_cbow_ns(b, s, t):
+    run_span(b, s, t, cbow.cbow_ns)
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def epoch_cbow_ns(b):
+    for t in prange(b.spans.shape[0]):
+        _span_cbow_ns(b, new_scratch(b), t)
+
+
 @dataclasses.dataclass(frozen=True)
 class Entry:
     name: str
@@ -85,6 +96,8 @@ STEPS = {
     ("skipgram", "ns", "pair"): Entry("skip-gram, negative sampling, per pair", epoch_sg_ns_pair),
     ("skipgram", "softmax", "window"): _SOFTMAX,
     ("skipgram", "softmax", "pair"): _SOFTMAX,
+    # One step per centre word, its negatives drawn per centre word as word2vec.c does.
+    ("cbow", "ns", "window"): Entry("CBOW, negative sampling", epoch_cbow_ns, draws_ahead=True),
 }
 
 
