@@ -1,8 +1,9 @@
 """The SGNS epoch kernel alone: words/s by thread count, dimension and batch mode.
 
 This is the profile behind the window kernel (README, "How it works"): it calls
-``kernels.sgns.train_epoch_window`` / ``train_epoch`` directly on a corpus's id
-stream, so corpus reading, vocabulary building and the Python training loop are
+the registry's epoch kernel (skip-gram, negative sampling, window or pair
+batching) directly on a corpus's id stream, with the bundle
+``kernels.inputs.epoch_inputs`` builds, so corpus reading, vocabulary building and the Python training loop are
 left out.  Each configuration trains ``--epochs`` epochs from a fresh model and
 reports its fastest epoch; the mean training loss of the last epoch stands
 beside every speed as its quality figure (same corpus and settings: a faster
@@ -57,37 +58,25 @@ def run(stream, counts, train_words, *, dim, threads, mode, epochs, sample, wind
     """Fastest epoch's seconds and the last epoch's mean loss."""
     import numba
 
-    from w2v_cli.kernels import sgns
-    from w2v_cli.kernels.rng import thread_seed
-    from w2v_cli.kernels.stream import PAD
-    from w2v_cli.sampling import build_alias, keep_probabilities, noise_weights, pack_alias
-    from w2v_cli.train import init_vectors
+    from w2v_cli.kernels import registry
+    from w2v_cli.kernels.inputs import epoch_inputs, idle, start_epoch
+    from w2v_cli.options import TrainOptions
+    from w2v_cli.prepare import init_vectors
 
     numba.set_num_threads(threads)
-    kernel = sgns.train_epoch_window if mode == "window" else sgns.train_epoch
-    keep = keep_probabilities(counts, sample)
-    noise = pack_alias(*build_alias(noise_weights(counts, 0.75)))
+    opts = TrainOptions(dim=dim, window=window, negative=negative, epochs=epochs, sample=sample, batch=mode,
+                        seed=seed).validate()
+    kernel = registry.select(opts.model, opts.loss, opts.batch).epoch
     W, Wp = init_vectors(len(counts), dim, seed)
-    slots = threads * PAD
-    total = epochs * train_words
-
-    def epoch(e, spans):
-        states = np.zeros(slots, np.uint64)
-        for t in range(threads):
-            states[t * PAD] = thread_seed(seed, e, t)
-        progress, loss, pairs = np.zeros(slots, np.int64), np.zeros(slots), np.zeros(slots, np.int64)
-        kernel(stream, spans, W, Wp, keep, noise, window, negative, 0.025, 0.025e-4,
-               e * train_words, total, progress, loss, pairs, np.zeros(1, np.int32), states)
-        return loss.sum() / max(pairs.sum(), 1)
-
-    epoch(0, np.zeros((threads, 2), np.int64))  # load or compile, outside the clock
+    b = epoch_inputs(stream, counts, W, Wp, opts, threads=threads, total_words=epochs * train_words)
+    kernel(idle(b))  # load or compile, outside the clock
     best, mean_loss = float("inf"), float("nan")
     for e in range(epochs):
-        bounds = np.linspace(0, len(stream), threads + 1).astype(np.int64)
-        spans = np.stack([bounds[:-1], bounds[1:]], axis=1).copy()
+        b = start_epoch(b, e, seed, e * train_words)
         t0 = time.perf_counter()
-        mean_loss = epoch(e, spans)
+        kernel(b)
         best = min(best, time.perf_counter() - t0)
+        mean_loss = b.loss_acc.sum() / max(b.pair_acc.sum(), 1)
     return best, float(mean_loss)
 
 
@@ -105,6 +94,9 @@ def main(argv=None) -> int:
     ap.add_argument("--fold", type=int, default=0, help="map ids onto this many (0: off)")
     ap.add_argument("--json", default=None)
     a = ap.parse_args(argv)
+    from w2v_cli import jit
+
+    jit.configure()  # the LLVM options training compiles with
     if not os.path.exists(a.corpus):
         ap.error(f"{a.corpus} not found (make corpus-gcide)")
 

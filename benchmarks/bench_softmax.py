@@ -3,9 +3,9 @@
 against SGNS (O((K + 1) D) per pair, flat in V).
 
 For each V a synthetic id stream is drawn from a Zipf(1) distribution over V
-words (1,000-word sentences), and the epoch kernels ``softmax.train_epoch`` and
-``sgns.train_epoch`` are called directly with the arguments the training loop
-builds (alias noise table, keep probabilities, accumulators).  Calling the
+words (1,000-word sentences), and the registry's epoch kernels for
+``--loss softmax`` and ``--loss ns --batch pair`` are called directly on the
+bundle the training loop builds (``kernels.inputs.epoch_inputs``).  Calling the
 kernels, not ``train()``, gives the exact pair count (the kernels' pair
 accumulator) and leaves out corpus reading; the 50,000-word limit of
 ``train()`` (``--force``) does not apply here.  Subsampling is off (sample 0)
@@ -36,11 +36,13 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from w2v_cli.kernels import sgns, softmax  # noqa: E402
-from w2v_cli.kernels.rng import thread_seed  # noqa: E402
-from w2v_cli.kernels.stream import PAD  # noqa: E402
-from w2v_cli.sampling import build_alias, keep_probabilities, noise_weights, pack_alias  # noqa: E402
-from w2v_cli.train import init_vectors  # noqa: E402
+from w2v_cli import jit  # noqa: E402
+
+jit.configure()  # the LLVM options training compiles with, before the kernels are imported
+from w2v_cli.kernels import registry  # noqa: E402
+from w2v_cli.kernels.inputs import epoch_inputs, start_epoch  # noqa: E402
+from w2v_cli.options import TrainOptions  # noqa: E402
+from w2v_cli.prepare import init_vectors  # noqa: E402
 
 RESULTS = os.path.join(HERE, "results")
 SENTENCE = 1000
@@ -60,40 +62,36 @@ def zipf_stream(V: int, n_words: int, seed: int) -> np.ndarray:
     return out
 
 
-def run_kernel(kernel, stream, V, args, threads: int):
+LOSSES = {"softmax": ("softmax", "pair"), "sgns": ("ns", "pair")}
+
+
+def run_kernel(name, stream, V, args, threads: int):
     """One epoch over ``stream``; returns (seconds, pairs, words, mean loss)."""
+    loss, batch = LOSSES[name]
     counts = np.bincount(stream[stream >= 0], minlength=V).astype(np.int64) + 1
-    keep = keep_probabilities(counts, 0.0)
-    noise = pack_alias(*build_alias(noise_weights(counts, 0.75)))
+    opts = TrainOptions(dim=args.dim, window=args.window, negative=args.negative, sample=0.0, loss=loss,
+                        batch=batch, epochs=1).validate()
     W, Wp = init_vectors(V, args.dim, 1)
-    bounds = np.linspace(0, len(stream), threads + 1).astype(np.int64)
-    spans = np.stack([bounds[:-1], bounds[1:]], axis=1).copy()
-    slots = threads * PAD
-    progress, loss_acc, pair_acc = np.zeros(slots, np.int64), np.zeros(slots), np.zeros(slots, np.int64)
-    states = np.zeros(slots, np.uint64)
-    for t in range(threads):
-        states[t * PAD] = thread_seed(1, 0, t)
-    stop = np.zeros(1, np.int32)
-    n_words = int((stream >= 0).sum())
+    b = start_epoch(epoch_inputs(stream, counts, W, Wp, opts, threads=threads), 0, 1, 0)
+    kernel = registry.select(opts.model, opts.loss, opts.batch).epoch
     t0 = time.perf_counter()
-    kernel(stream, spans, W, Wp, keep, noise, args.window, args.negative,
-           0.025, 0.025e-4, 0, n_words, progress, loss_acc, pair_acc, stop, states)
+    kernel(b)
     dt = time.perf_counter() - t0
-    pairs = int(pair_acc.sum())
-    return dt, pairs, int(progress.sum()), float(loss_acc.sum() / max(pairs, 1))
+    pairs = int(b.pair_acc.sum())
+    return dt, pairs, int(b.progress.sum()), float(b.loss_acc.sum() / max(pairs, 1))
 
 
-def measure(name, kernel, V, args, threads):
+def measure(name, V, args, threads):
     # Warm-up (compiles on first use) and calibration on a short stream.
     probe = zipf_stream(V, 2000 if name == "softmax" else 200_000, seed=V)
-    run_kernel(kernel, probe[:50], V, args, threads)
-    dt, pairs, _, _ = run_kernel(kernel, probe, V, args, threads)
+    run_kernel(name, probe[:50], V, args, threads)
+    dt, pairs, _, _ = run_kernel(name, probe, V, args, threads)
     words_per_s = 2000 / dt if name == "softmax" else 200_000 / dt
     n_words = max(200, int(words_per_s * args.seconds))
     stream = zipf_stream(V, n_words, seed=V + 1)
     best = None
     for _ in range(args.repeats):
-        r = run_kernel(kernel, stream, V, args, threads)
+        r = run_kernel(name, stream, V, args, threads)
         if best is None or r[0] < best[0]:
             best = r
     dt, pairs, words, loss = best
@@ -120,8 +118,8 @@ def main(argv=None) -> int:
     for threads in [int(t) for t in args.threads.split(",")]:
         numba.set_num_threads(threads)
         for V in sizes:
-            for name, kernel in (("softmax", softmax.train_epoch), ("sgns", sgns.train_epoch)):
-                r = measure(name, kernel, V, args, threads)
+            for name in LOSSES:
+                r = measure(name, V, args, threads)
                 rows.append(r)
                 print(f"  {name:8s} V={V:6d} threads={threads}: {r['us_per_pair']:9.3f} us/pair "
                       f"({r['pairs']:,} pairs in {r['seconds']:.2f} s)", file=sys.stderr)

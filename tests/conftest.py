@@ -5,6 +5,11 @@ import sys
 import numpy as np
 import pytest
 
+from w2v_cli import jit
+
+# The kernels compile with the LLVM options training uses, and share its cache.
+jit.configure()
+
 
 def planted_sentences(n_groups=8, group_size=6, n_sentences=2500, length=12, noise=0.1, seed=0):
     """Sentences whose words come from one group each (plus a little noise from

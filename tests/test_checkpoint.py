@@ -48,10 +48,11 @@ def test_garbage_checkpoint_is_a_clean_error(tmp_path):
         train([["a", "b"]], resume=str(bad), progress=False)
 
 
-def test_sigint_mid_epoch_then_resume_matches_uninterrupted(tmp_path):
+@pytest.mark.parametrize("model", ["skipgram", "cbow"])
+def test_sigint_mid_epoch_then_resume_matches_uninterrupted(tmp_path, model):
     corpus = tmp_path / "c.txt"
     corpus.write_text("\n".join(" ".join(s) for s in planted_sentences(n_sentences=60000, length=20)) + "\n")
-    args = ["--dim", 32, "--epochs", 4, "--min-count", 1, "--threads", 1, "--seed", 9, "-q"]
+    args = ["--dim", 32, "--epochs", 4, "--min-count", 1, "--threads", 1, "--seed", 9, "-q", "--model", model]
     ref = tmp_path / "ref.bin"
     assert run_w2v("train", corpus, "-o", ref, *args).returncode == 0
 

@@ -108,22 +108,28 @@ _NAN_KERNEL = """
 import sys
 import numpy as np
 from w2v_cli import cli
-from w2v_cli.kernels import sgns
-def poisoned(stream, spans, W, Wp, *rest):
-    W[0, 0] = np.nan
-sgns.train_epoch = sgns.train_epoch_window = poisoned
+import dataclasses
+from w2v_cli import jit
+jit.configure()
+from w2v_cli.kernels import registry
+def poisoned(b):
+    b.W[0, 0] = np.nan
+for key, entry in list(registry.STEPS.items()):
+    registry.STEPS[key] = dataclasses.replace(entry, epoch=poisoned)
 cli.main(sys.argv[1:])
 """
 
 
 def test_divergence_check_library(monkeypatch):
     from w2v_cli.errors import TrainingDiverged
-    from w2v_cli.kernels import sgns
+    import dataclasses
+
+    from w2v_cli.kernels import registry
     from w2v_cli.train import train
 
-    poisoned = lambda stream, spans, W, Wp, *rest: W.__setitem__((1, 0), np.inf)  # noqa: E731
-    monkeypatch.setattr(sgns, "train_epoch", poisoned)
-    monkeypatch.setattr(sgns, "train_epoch_window", poisoned)
+    poisoned = lambda b: b.W.__setitem__((1, 0), np.inf)  # noqa: E731
+    for key, entry in list(registry.STEPS.items()):
+        monkeypatch.setitem(registry.STEPS, key, dataclasses.replace(entry, epoch=poisoned))
     with pytest.raises(TrainingDiverged, match=r"diverged in epoch 1 .*lower --alpha"):
         train([["a", "b", "c"]] * 10, dim=4, epochs=3, min_count=1, threads=1, progress=False)
 

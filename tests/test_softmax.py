@@ -6,10 +6,7 @@ import numpy as np
 import pytest
 
 from w2v_cli.errors import W2VError
-from w2v_cli.kernels import softmax
-from w2v_cli.kernels.stream import PAD
 from w2v_cli.kernels.softmax import softmax_step
-from w2v_cli.sampling import pack_alias
 from w2v_cli.train import train
 from w2v_cli.vocab import Vocab
 
@@ -164,34 +161,34 @@ def test_softmax_two_threads_trains(planted):
     assert result.loss_history[-1] < result.loss_history[0]
 
 
-def _epoch_args(stream, V, D, threads, stop):
+def _epoch_inputs(stream, V, D, threads, stop):
+    from w2v_cli.kernels.inputs import epoch_inputs, start_epoch
+    from w2v_cli.options import TrainOptions
+
     rng = np.random.default_rng(0)
     W = (rng.random((V, D), dtype=np.float32) - 0.5) / D
     Wp = np.zeros((V, D), np.float32)
-    keep = np.ones(V)
-    noise = pack_alias(np.ones(V), np.arange(V, dtype=np.int32))
-    bounds = np.linspace(0, len(stream), threads + 1).astype(np.int64)
-    spans = np.stack([bounds[:-1], bounds[1:]], axis=1).copy()
-    slots = threads * PAD
-    counters = np.zeros(slots, np.int64), np.zeros(slots, np.float64), np.zeros(slots, np.int64)
-    states = np.zeros(slots, np.uint64)
-    states[::PAD] = np.arange(1, threads + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    return (stream, spans, W, Wp, keep, noise, 2, 5, 0.025, 0.025e-4, 0, len(stream),
-            *counters, stop, states)
+    opts = TrainOptions(loss="softmax", window=2, sample=0.0, epochs=1)
+    b = epoch_inputs(stream, np.ones(V, np.int64), W, Wp, opts, threads=threads, stop=np.full(1, stop, np.int32))
+    return start_epoch(b, 0, 1, 0)
 
 
 def test_epoch_kernel_counts_and_stop_flag():
+    from w2v_cli.kernels import registry
+
+    kernel = registry.select("skipgram", "softmax", "pair").epoch
     stream = np.array([0, 1, 2, 3, -1, 4, 5, -1, 6], dtype=np.int32)
-    args = _epoch_args(stream, 7, 4, 1, np.zeros(1, np.int32))
-    softmax.train_epoch(*args)
-    progress, loss_acc, pair_acc = args[12:15]
-    assert progress[0] == 7  # words read, sentence breaks excluded
-    assert 0 < pair_acc[0] <= 12  # radius <= 2: 2+3+3+2 pairs, then 2, then 0 (a lone word)
-    assert loss_acc[0] > 0
-    stopped = _epoch_args(stream, 7, 4, 1, np.ones(1, np.int32))
-    softmax.train_epoch(*stopped)
-    assert stopped[14][0] == 0  # stop set before the start: no pair trained
-    np.testing.assert_array_equal(stopped[3], 0)
+    b = _epoch_inputs(stream, 7, 4, 1, 0)
+    kernel(b)
+    assert b.progress[0] == 7  # words read, sentence breaks excluded
+    assert 0 < b.pair_acc[0] <= 12  # radius <= 2: 2+3+3+2 pairs, then 2, then 0 (a lone word)
+    assert b.loss_acc[0] > 0
+    assert b.spans[0, 0] == len(stream)
+    stopped = _epoch_inputs(stream, 7, 4, 1, 1)
+    kernel(stopped)
+    assert stopped.pair_acc[0] == 0  # stop set before the start: no pair trained
+    assert stopped.spans[0, 0] == 0  # and the thread is still at its start
+    np.testing.assert_array_equal(stopped.Wp, 0)
 
 
 def _big_vocab(n):
@@ -239,7 +236,8 @@ def test_read_sentence_and_window_bounds():
 
 
 def test_epoch_kernel_choice():
-    from w2v_cli.options import TrainOptions
-    from w2v_cli.train import _epoch_kernel
-    assert _epoch_kernel(TrainOptions(loss="softmax")) is softmax.train_epoch
-    assert _epoch_kernel(TrainOptions(loss="ns")) is not softmax.train_epoch
+    from w2v_cli.kernels import registry
+    assert registry.select("skipgram", "softmax", "window").epoch is registry.epoch_sg_softmax
+    assert registry.select("skipgram", "softmax", "pair").epoch is registry.epoch_sg_softmax
+    assert registry.select("skipgram", "ns", "window").epoch is registry.epoch_sg_ns_window
+    assert registry.select("skipgram", "ns", "pair").epoch is registry.epoch_sg_ns_pair

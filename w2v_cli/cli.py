@@ -59,7 +59,8 @@ def _is_binary(path: str, fmt: str) -> bool:
 @click.option("--window", type=int, default=5, show_default=True, help="Largest context radius (dynamic window).")
 @click.option("--negative", type=int, default=5, show_default=True, help="Negatives per positive pair.")
 @click.option("--epochs", "--iter", type=int, default=5, show_default=True)
-@click.option("--alpha", type=float, default=0.025, show_default=True, help="Starting learning rate.")
+@click.option("--alpha", type=float, default=None,
+              help="Starting learning rate [default: 0.025; 0.05 with --model cbow].")
 @click.option("--min-alpha", type=float, default=None,
               help="Final learning rate; the rate falls linearly to it [default: alpha * 1e-4].")
 @click.option("--min-count", type=int, default=5, show_default=True)
@@ -69,6 +70,9 @@ def _is_binary(path: str, fmt: str) -> bool:
 @click.option("--ns-exponent", type=float, default=0.75, show_default=True, help="Noise distribution exponent.")
 @click.option("--threads", type=int, default=None, help="Worker threads [default: all cores].")
 @click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--model", type=click.Choice(["skipgram", "cbow"]), default="skipgram", show_default=True,
+              help="skipgram: each context word predicts the centre; cbow: the mean of the context predicts it.")
+@click.option("--cbow-sum", is_flag=True, help="CBOW: the sum of the context vectors instead of their mean.")
 @click.option("--loss", type=click.Choice(["ns", "softmax"]), default="ns", show_default=True,
               help="ns: negative sampling; softmax: the exact full-softmax skip-gram.")
 @click.option("--batch", type=click.Choice(["pair", "window"]), default="window", show_default=True,
@@ -86,7 +90,7 @@ def _is_binary(path: str, fmt: str) -> bool:
               help="Continue the run saved in this checkpoint (its options and vocabulary apply).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def train(corpus, output, fmt, dim, window, negative, epochs, alpha, min_alpha, min_count, max_vocab,
-          sample, ns_exponent, threads, seed, loss, batch, force, save_context, save_vocab, read_vocab,
+          sample, ns_exponent, threads, seed, model, cbow_sum, loss, batch, force, save_context, save_vocab, read_vocab,
           checkpoint, resume, quiet):
     """Train skip-gram vectors on CORPUS (text, .gz, .bz2 or .xz; one sentence per line)."""
     from .options import TrainOptions
@@ -94,7 +98,7 @@ def train(corpus, output, fmt, dim, window, negative, epochs, alpha, min_alpha, 
     opts = TrainOptions(dim=dim, window=window, negative=negative, epochs=epochs, alpha=alpha,
                         min_alpha=min_alpha, min_count=min_count, max_vocab=max_vocab, sample=sample,
                         ns_exponent=ns_exponent, threads=threads, seed=seed, loss=loss,
-                        batch=batch, force=force).validate()
+                        batch=batch, force=force, model=model, cbow_sum=cbow_sum).validate()
     _check_paths(corpus, output, [save_context, save_vocab, checkpoint])
 
     from .train import train as run_training

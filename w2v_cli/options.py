@@ -53,7 +53,7 @@ class TrainOptions:
     window: int = 5
     negative: int = 5
     epochs: int = 5
-    alpha: float = 0.025
+    alpha: Optional[float] = None  # None: 0.025, or 0.05 for CBOW (word2vec.c's defaults)
     # The rate falls linearly from alpha to min_alpha over all epochs (gensim's
     # meaning); None: alpha * 1e-4, word2vec.c's floor, so the rate ends near 0.
     min_alpha: Optional[float] = None
@@ -68,6 +68,8 @@ class TrainOptions:
     # gensim); "pair": word2vec.c's per-pair updates.
     batch: str = "window"
     force: bool = False  # allow softmax with a large vocabulary
+    model: str = "skipgram"  # "skipgram" or "cbow"
+    cbow_sum: bool = False  # CBOW: the sum of the context rows, not their mean
 
     @property
     def final_alpha(self) -> float:
@@ -75,6 +77,8 @@ class TrainOptions:
         return self.alpha * 1e-4 if self.min_alpha is None else self.min_alpha
 
     def validate(self) -> "TrainOptions":
+        if self.alpha is None:
+            self.alpha = 0.05 if self.model == "cbow" else 0.025
         for name, (lo, hi, integer) in _RANGES.items():
             value = getattr(self, name)
             if value is None:
@@ -91,6 +95,8 @@ class TrainOptions:
             raise W2VError(f"--loss must be 'ns' or 'softmax', got {self.loss!r}")
         if self.batch not in ("pair", "window"):
             raise W2VError(f"--batch must be 'pair' or 'window', got {self.batch!r}")
+        if self.model not in ("skipgram", "cbow"):
+            raise W2VError(f"--model must be 'skipgram' or 'cbow', got {self.model!r}")
         return self
 
     def resolved_threads(self) -> int:

@@ -6,7 +6,7 @@ import sys
 
 from tqdm import tqdm
 
-from .kernels.stream import learning_rate
+from .schedule import learning_rate
 
 
 class TrainProgress:
@@ -23,7 +23,7 @@ class TrainProgress:
         if done_words > self.done:
             self.bar.update(done_words - self.done)
             self.done = done_words
-        lr = learning_rate.py_func(self.alpha, self.min_alpha, done_words, self.total)
+        lr = learning_rate(self.alpha, self.min_alpha, done_words, self.total)
         postfix = f"lr={lr:.5f}"
         if pairs:
             postfix += f", loss={loss_sum / pairs:.4f}"

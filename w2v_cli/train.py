@@ -1,30 +1,32 @@
 """The training loop: corpus -> vocabulary -> id stream -> epochs of kernel calls.
 
-:func:`train` is the library entry point the CLI wraps.  The kernel for an epoch
-runs in a worker thread (Numba releases the GIL); the calling thread meanwhile
-draws the progress bar from the kernel's shared counters and turns Ctrl-C or
-SIGTERM into a stop flag the kernel checks every few thousand words, so a stop
-takes effect within a fraction of a second.
+:func:`train` is the library entry point the CLI wraps.  Its jobs live apart:
+``prepare`` (id stream, ``--read-vocab``, initial vectors), ``schedule`` (the
+learning rate), ``worker`` (the kernel's thread, Ctrl-C and SIGTERM),
+``kernels.inputs`` (the bundle an epoch kernel takes) and ``kernels.registry``
+(which kernel).  What stays here is the epoch loop: build the bundle once, run
+each epoch in the worker while drawing the progress bar from the kernel's
+shared counters, check for divergence, checkpoint.
 """
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
-import signal
 import tempfile
-import threading
 import time
 from typing import Callable, Iterable, List, Optional, Sequence, Union
 
 import numpy as np
 
 from . import corpus as corpus_mod
-from .errors import TrainingDiverged, TrainingInterrupted, W2VError, interrupt_on_signal
+from .errors import TrainingDiverged, TrainingInterrupted, W2VError
 from .options import TrainOptions
-from .sampling import build_alias, keep_probabilities, noise_weights, pack_alias
+from .prepare import given_vectors, init_vectors, prepare_stream
 from .vocab import Vocab
+from .worker import run_in_worker, sigterm_as_interrupt
+
+__all__ = ["TrainResult", "train", "init_vectors"]
 
 
 @dataclasses.dataclass
@@ -57,66 +59,12 @@ class TrainResult:
         self.keyed_vectors(context).save(path, binary=binary)
 
 
-def _prepare_stream(corpus, opts: TrainOptions, vocab: Optional[Vocab], workdir: str):
-    """Passes 1 and 2.  Returns (vocab, stream, train_words, tokens, notes)."""
-    notes: List[str] = []
-    if isinstance(corpus, (str, bytes, os.PathLike)):
-        counted = corpus_mod.count_words(corpus, opts.min_count, opts.max_vocab)
-        if vocab is not None:
-            counted = _with_vocab(counted, vocab)
-        stream, train_words = corpus_mod.encode_corpus(corpus, counted, os.path.join(workdir, "ids.int32"))
-    else:
-        sentences = corpus_mod.as_byte_sentences(corpus)
-        counted = corpus_mod.count_tokens(sentences(), opts.min_count, opts.max_vocab, source="corpus")
-        if vocab is not None:
-            counted = _with_vocab(counted, vocab)
-        stream, train_words = corpus_mod.encode_tokens(sentences(), counted)
-    if counted.truncated:
-        n = counted.truncated
-        notes.append(f"{n} distinct word{'s' if n > 1 else ''} longer than {corpus_mod.MAX_WORD_BYTES} bytes "
-                     f"{'were' if n > 1 else 'was'} truncated to {corpus_mod.MAX_WORD_BYTES} bytes, as word2vec.c does")
-    if train_words == 0:
-        raise W2VError("no word of the vocabulary occurs in the corpus")
-    return counted.vocab, np.asarray(stream), train_words, counted.tokens, notes
-
-
-def _with_vocab(counted, vocab: Vocab):
-    """Train with a vocabulary read from a file (``--read-vocab``): its words and
-    counts decide ids, noise and subsampling; corpus words outside it are dropped."""
-    lookup = {}
-    for raw, i in counted.lookup.items():
-        j = vocab.index.get(counted.vocab.words[i])
-        if j is not None:
-            lookup[raw] = j
-    return corpus_mod.CountResult(vocab, counted.tokens, lookup, counted.truncated)
-
-
-def init_vectors(n_words: int, dim: int, seed: int):
-    """word2vec.c's initialisation: W uniform in [-0.5/D, 0.5/D], W' zero."""
-    rng = np.random.default_rng(seed)
-    W = ((rng.random((n_words, dim), dtype=np.float32) - 0.5) / dim).astype(np.float32)
-    Wp = np.zeros((n_words, dim), dtype=np.float32)
-    return W, Wp
-
-
-@contextlib.contextmanager
-def _sigterm_as_interrupt():
-    """Let SIGTERM stop training the way Ctrl-C does (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    previous = signal.signal(signal.SIGTERM, interrupt_on_signal)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def train(corpus: Union[str, os.PathLike, Iterable[Sequence[str]]], options: Optional[TrainOptions] = None,
           *, vocab: Optional[Vocab] = None, progress: bool = True,
           on_epoch: Optional[Callable[[int, float], None]] = None,
-          checkpoint: Optional[str] = None, resume: Optional[str] = None, **kwargs) -> TrainResult:
+          checkpoint: Optional[str] = None, resume: Optional[str] = None,
+          initial: Optional[Sequence[np.ndarray]] = None, words_offset: Optional[np.ndarray] = None,
+          schedule_words: Optional[int] = None, **kwargs) -> TrainResult:
     """Train skip-gram vectors.
 
     ``corpus`` is a path to a text file (plain, .gz, .bz2, .xz; one sentence per
@@ -127,8 +75,18 @@ def train(corpus: Union[str, os.PathLike, Iterable[Sequence[str]]], options: Opt
     after every epoch and when training is interrupted; ``resume`` continues
     from one (its options and vocabulary are used).  Returns a
     :class:`TrainResult` holding W, W' and the per-epoch loss.
+
+    ``initial`` = (W, W') starts from these vectors instead of random ones
+    (continued training; V x D each, V the vocabulary's size).  For training
+    spread over several processes, ``schedule_words`` is the number of words
+    the learning rate decays over (all processes' words of all epochs) and
+    ``words_offset`` an int64[1] array holding the words the other processes
+    have read; the kernels read it at every progress report.
     """
     from . import checkpoint as ckpt
+    from . import jit
+
+    jit.configure()  # before the kernels are imported (see w2v_cli.jit)
 
     notes: List[str] = []
     state = None
@@ -137,13 +95,16 @@ def train(corpus: Union[str, os.PathLike, Iterable[Sequence[str]]], options: Opt
         notes.append(f"resuming from {resume} after {state.epoch} epochs; options and vocabulary come from the checkpoint")
     else:
         opts = dataclasses.replace(options or TrainOptions(), **kwargs).validate()
+    from .kernels import registry
+
+    registry.select(opts.model, opts.loss, opts.batch)  # a combination without a kernel fails here, not after pass 2
     threads = state.threads if state is not None else opts.resolved_threads()
     if state is None and opts.threads and opts.threads > threads:
         notes.append(f"--threads {opts.threads} capped at the {threads} cores of this machine")
 
-    with _sigterm_as_interrupt(), tempfile.TemporaryDirectory(prefix="w2v-") as workdir:
+    with sigterm_as_interrupt(), tempfile.TemporaryDirectory(prefix="w2v-") as workdir:
         try:
-            vocab, stream, train_words, tokens, stream_notes = _prepare_stream(corpus, opts, vocab, workdir)
+            vocab, stream, train_words, tokens, stream_notes = prepare_stream(corpus, opts, vocab, workdir)
         except KeyboardInterrupt:
             raise TrainingInterrupted("interrupted while reading the corpus; nothing was written") from None
         notes.extend(stream_notes)
@@ -154,7 +115,10 @@ def train(corpus: Union[str, os.PathLike, Iterable[Sequence[str]]], options: Opt
         if opts.loss == "softmax" and len(vocab) > 50_000 and not opts.force:
             raise W2VError(f"--loss softmax over {len(vocab)} words is hopelessly slow (limit 50000); use --loss ns or add --force")
         if state is None:
-            W, Wp = init_vectors(len(vocab), opts.dim, opts.seed)
+            if initial is not None:
+                W, Wp = given_vectors(initial, len(vocab), opts.dim)
+            else:
+                W, Wp = init_vectors(len(vocab), opts.dim, opts.seed)
             state = _fresh_state(W, Wp, threads)
 
         def save_checkpoint():
@@ -163,7 +127,7 @@ def train(corpus: Union[str, os.PathLike, Iterable[Sequence[str]]], options: Opt
 
         done_at_start = _words_done(state, train_words)
         seconds = _run_epochs(stream, vocab, state, opts, train_words, progress, on_epoch, save_checkpoint,
-                              checkpoint)
+                              checkpoint, words_offset, schedule_words)
         words_trained = _words_done(state, train_words) - done_at_start
         del stream  # release the memory map before the directory goes
     return TrainResult(vocab, state.W, state.Wp, state.history, state.pair_history, tokens, train_words,
@@ -177,73 +141,56 @@ def _words_done(state, train_words: int) -> int:
 
 def _fresh_state(W, Wp, threads: int):
     from .checkpoint import LoopState
-    from .kernels.stream import PAD
+    from .kernels.inputs import ThreadState
 
-    slots = threads * PAD
-    return LoopState(W=W, Wp=Wp, epoch=0, spans=np.zeros((threads, 2), np.int64),
-                     rng=np.zeros(slots, np.uint64), progress=np.zeros(slots, np.int64),
-                     loss_acc=np.zeros(slots, np.float64), pair_acc=np.zeros(slots, np.int64),
-                     history=[], pair_history=[], in_epoch=False)
-
-
-def _start_epoch(state, stream_len: int, seed: int) -> None:
-    """Split the stream evenly between threads, seed each thread's RNG for this
-    epoch, zero the counters."""
-    from .kernels.rng import thread_seed
-    from .kernels.stream import PAD
-
-    bounds = np.linspace(0, stream_len, state.threads + 1).astype(np.int64)
-    state.spans[:, 0] = bounds[:-1]
-    state.spans[:, 1] = bounds[1:]
-    for t in range(state.threads):
-        state.rng[t * PAD] = thread_seed(seed, state.epoch, t)
-    for counter in (state.progress, state.loss_acc, state.pair_acc):
-        counter[:] = 0
-    state.in_epoch = True
+    t = ThreadState.fresh(threads)
+    return LoopState(W=W, Wp=Wp, epoch=0, spans=t.spans, rng=t.states, progress=t.progress,
+                     loss_acc=t.loss_acc, pair_acc=t.pair_acc, history=[], pair_history=[], in_epoch=False)
 
 
 def _run_epochs(stream, vocab, state, opts: TrainOptions, train_words: int, progress: bool,
-                on_epoch, save_checkpoint, checkpoint_path) -> float:
+                on_epoch, save_checkpoint, checkpoint_path, words_offset=None, schedule_words=None) -> float:
     import numba
+
+    from .kernels import registry
+    from .kernels.inputs import ThreadState, epoch_inputs, idle, start_epoch
     from .progress import TrainProgress
 
-    epoch_kernel = _epoch_kernel(opts)
+    kernel = registry.select(opts.model, opts.loss, opts.batch).epoch
     numba.set_num_threads(state.threads)
-    keep = keep_probabilities(vocab.counts, opts.sample)
-    noise = pack_alias(*build_alias(noise_weights(vocab.counts, opts.ns_exponent)))
-    total = train_words * opts.epochs
-    stop = np.zeros(1, np.int32)
-    W, Wp = state.W, state.Wp
+    total = train_words * opts.epochs if schedule_words is None else int(schedule_words)
+    threads = ThreadState(state.spans, state.rng, state.progress, state.loss_acc, state.pair_acc)
+    b = epoch_inputs(stream, vocab.counts, state.W, state.Wp, opts, total_words=total, thread_state=threads,
+                     words_offset=words_offset)
     # Load (or compile) the kernel on empty spans before the clock starts: that is
     # start-up cost, reported apart from training speed.
-    epoch_kernel(stream, np.zeros_like(state.spans), W, Wp, keep, noise, opts.window,
-                 opts.negative, opts.alpha, opts.final_alpha, 0, total, np.zeros_like(state.progress),
-                 np.zeros_like(state.loss_acc), np.zeros_like(state.pair_acc), stop, state.rng.copy())
+    kernel(idle(b))
     bar = TrainProgress(total, opts.alpha, opts.final_alpha, enabled=progress)
     start = time.perf_counter()
     released = [start]
     try:
         while state.epoch < opts.epochs:
             epoch = state.epoch
-            if not state.in_epoch:
-                _start_epoch(state, len(stream), opts.seed)
             done_before = epoch * train_words
-            args = (stream, state.spans, W, Wp, keep, noise, opts.window,
-                    opts.negative, opts.alpha, opts.final_alpha, done_before, total,
-                    state.progress, state.loss_acc, state.pair_acc, stop, state.rng)
+            if not state.in_epoch:
+                start_epoch(b, epoch, opts.seed, done_before)
+                state.in_epoch = True
+            b = b._replace(words_before=done_before)
+
             def poll():
-                bar.update(done_before + int(state.progress.sum()), state.loss_acc.sum(),
-                           int(state.pair_acc.sum()))
+                bar.update(done_before + int(b.words_offset[0]) + int(state.progress.sum()),
+                           state.loss_acc.sum(), int(state.pair_acc.sum()))
                 # About once a second: a few MB of the stream stay resident, not all of it.
                 if time.perf_counter() - released[0] > 1.0:
                     corpus_mod.release_pages(stream)
                     released[0] = time.perf_counter()
 
-            _run_in_worker(epoch_kernel, args, stop, poll)
+            run_in_worker(kernel, b, poll)
             pairs = int(state.pair_acc.sum())
             mean_loss = float(state.loss_acc.sum() / pairs) if pairs else float("nan")
             # An epoch with no pairs (every word subsampled away) has no loss; that is not divergence.
-            if (pairs and not np.isfinite(mean_loss)) or not np.isfinite(W).all() or not np.isfinite(Wp).all():
+            if (pairs and not np.isfinite(mean_loss)) or not np.isfinite(state.W).all() \
+                    or not np.isfinite(state.Wp).all():
                 raise TrainingDiverged(
                     f"training diverged in epoch {epoch + 1} (loss {mean_loss}); lower --alpha (now {opts.alpha})")
             state.history.append(mean_loss)
@@ -265,51 +212,3 @@ def _run_epochs(stream, vocab, state, opts: TrainOptions, train_words: int, prog
     finally:
         bar.close()
     return time.perf_counter() - start
-
-
-def _epoch_kernel(opts: TrainOptions):
-    """The Numba function that trains one epoch for these options.  Every epoch
-    kernel takes the same arguments (see kernels.sgns.train_epoch)."""
-    if opts.loss == "softmax":
-        from .kernels import softmax
-        return softmax.train_epoch
-    from .kernels import sgns
-    return sgns.train_epoch_window if opts.batch == "window" else sgns.train_epoch
-
-
-def _run_in_worker(kernel, args, stop, poll, interval: float = 0.2) -> None:
-    """Run ``kernel(*args)`` in a thread; call ``poll`` while it runs.  On Ctrl-C
-    (or SIGTERM, turned into KeyboardInterrupt) set the stop flag, wait for the
-    kernel to notice, and re-raise.
-
-    Completion is signalled by an Event, not Thread.join: a join interrupted by
-    KeyboardInterrupt can leave CPython believing the thread has ended while it
-    still runs, and the arrays must not be read (or saved) before it has.
-    """
-    error: List[BaseException] = []
-    done = threading.Event()
-
-    def work():
-        try:
-            kernel(*args)
-        except BaseException as exc:  # surfaced in the calling thread below
-            error.append(exc)
-        finally:
-            done.set()
-
-    threading.Thread(target=work, name="w2v-kernel", daemon=True).start()
-    try:
-        while not done.wait(interval):
-            poll()
-        poll()
-    except KeyboardInterrupt:
-        stop[0] = 1
-        # A second Ctrl-C does not cut this short (the kernel stops within ~10k words).
-        while not done.is_set():
-            try:
-                done.wait(0.05)
-            except KeyboardInterrupt:
-                pass
-        raise
-    if error:
-        raise error[0]

@@ -21,14 +21,11 @@ The returned loss is -J, summed, so the training loop can report its mean.
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .expf import expf
-from .prefetch import prefetch_row
-from .rng import alias_draw, below
-from .stream import MAX_SENTENCE, PAD, REPORT_EVERY, learning_rate, read_sentence, window_bounds, words_done
-
-
+from .rng import alias_draw
+from .span import BLOCK, LANES, padded_targets, score_columns  # noqa: F401 (the window step's sizes)
 
 # Scores are clipped here before exp() so it stays finite; sigma(30) is 1 in float32.
 MAX_SCORE = np.float32(30.0)
@@ -101,27 +98,13 @@ def sgns_step(W, Wp, inp, targets, n_targets, alpha, neu1e, with_loss=True):
 # serves BLOCK scores (or BLOCK gradient rows), with one load of the context row,
 # and a window costs two passes per context row instead of one per pair.  The
 # targets are padded to a multiple of BLOCK with copies of the centre word whose
-# gradient is zero.  Six is K + 1 for the default K = 5.
-BLOCK = 6
-
-
-def padded_targets(negative):
-    """Length of the targets buffer of :func:`sgns_window_step` for K negatives."""
-    return -(-(negative + 1) // BLOCK) * BLOCK
-
-
-# The sigmoids of a context row are computed LANES at a time: the score matrix
-# G and the label/weight rows LW have a multiple of LANES columns (weight 0 past
-# the targets, so a padded lane computes a harmless 0), and the loop runs over
-# all of them with a run-time trip count, which LLVM's loop vectoriser turns
-# into vector code (a constant count is left to the SLP vectoriser, which Numba
-# does not run).
-LANES = 8
-
-
-def score_columns(negative):
-    """Columns of the G and LW scratch of :func:`sgns_window_step` for K negatives."""
-    return -(-padded_targets(negative) // LANES) * LANES
+# gradient is zero.  The sigmoids of a context row are computed LANES at a time:
+# the score matrix G and the label/weight rows LW have a multiple of LANES
+# columns (weight 0 past the targets, so a padded lane computes a harmless 0),
+# and the loop runs over all of them with a run-time trip count, which LLVM's
+# loop vectoriser turns into vector code (a constant count is left to the SLP
+# vectoriser, which Numba does not run).  Both sizes live in ``span``, which
+# allocates the scratch.
 
 
 @njit(cache=True, error_model="numpy", fastmath=True, inline="always")
@@ -314,133 +297,42 @@ def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, 
     return loss
 
 
-@njit(cache=True, error_model="numpy", fastmath=True, nogil=True)
-def train_span(stream, start, end, W, Wp, keep, noise, window, negative,
-               alpha0, min_alpha, words_before, total_words, progress, loss_acc, pair_acc,
-               tid, n_threads, stop, state, shared_negatives):
-    """Train on stream[start:end] (one thread's share of an epoch); return the
-    position reached (``end`` unless stopped).
-
-    ``stream`` holds word ids and -1 at sentence ends.  The thread's words read,
-    loss sum and pair count live in slot ``tid * PAD`` of ``progress``,
-    ``loss_acc`` and ``pair_acc``; it continues from the values there (zero for
-    a fresh epoch, a checkpoint's on resume) and publishes them every
-    REPORT_EVERY words, when it also updates its learning rate and checks
-    ``stop[0]``.  The rate decays with the words read by all threads, read
-    racily from ``progress`` as word2vec.c reads its shared counter.  A stop
-    happens only right after a report, before the next sentence is read, so
-    (position, RNG state, accumulators) is a consistent point to resume from.
-
-    With ``shared_negatives`` a centre word's whole window shares one draw of
-    negatives (:func:`sgns_window_step`); otherwise every pair draws its own and
-    is updated in turn (:func:`sgns_step`, word2vec.c's order).
-    """
-    dim = W.shape[1]
-    sentence = np.empty(MAX_SENTENCE, dtype=np.int32)
-    n_pad = -(-(negative + 1) // BLOCK) * BLOCK
-    targets = np.empty(n_pad, dtype=np.int64)
-    ahead = np.empty(negative + 1, dtype=np.int64)
-    contexts = np.empty(2 * window, dtype=np.int64)
-    neu1e = np.empty((1, dim), dtype=np.float32)
-    n_cols = -(-n_pad // LANES) * LANES
-    G = np.zeros((2 * window, n_cols), dtype=np.float32)
-    LW = np.empty((2, n_cols), dtype=np.float32)
-    grad_out = np.empty((n_pad, dim), dtype=np.float32)
-    slot = tid * PAD
-    words = progress[slot]
-    loss = loss_acc[slot]
-    pairs = pair_acc[slot]
-    reported = words
-    alpha = learning_rate(alpha0, min_alpha, words_before + words_done(progress, n_threads), total_words)
-    pos = start
-    while pos < end:
-        if words - reported >= REPORT_EVERY:
-            progress[slot] = words
-            loss_acc[slot] = loss
-            pair_acc[slot] = pairs
-            reported = words
-            alpha = learning_rate(alpha0, min_alpha, words_before + words_done(progress, n_threads), total_words)
-            if stop[0] != 0:
-                break
-        pos, n, read = read_sentence(stream, pos, end, keep, state, sentence)
-        words += read
-        if shared_negatives and n > 0:
-            for d in range(1, negative + 1):
-                ahead[d] = alias_draw(state, noise)
-        for i in range(n):
-            lo, hi = window_bounds(state, i, n, window)
-            targets[0] = sentence[i]
-            # A random sample: any rule tied to the position would favour the
-            # short windows at sentence ends.
-            sampled = below(state, LOSS_EVERY) == 0
-            if shared_negatives:
-                # Negatives are drawn one centre word ahead, so the rows the next
-                # window needs can be fetched while this one is computed.
-                for d in range(1, negative + 1):
-                    targets[d] = ahead[d]
-                if i + 1 < n:
-                    for d in range(1, negative + 1):
-                        ahead[d] = alias_draw(state, noise)
-                        prefetch_row(Wp, ahead[d])
-                    prefetch_row(Wp, sentence[i + 1])
-                    if i + 1 + window < n:
-                        prefetch_row(W, sentence[i + 1 + window])
-                m = 0
-                for j in range(lo, hi):
-                    if j != i:
-                        contexts[m] = sentence[j]
-                        m += 1
-                if m == 0:
-                    continue
-                loss += LOSS_EVERY * sgns_window_step(W, Wp, contexts, m, targets, negative + 1, alpha,
-                                                      G, LW, grad_out, neu1e, sampled)
-                pairs += m
-            else:
-                for j in range(lo, hi):
-                    if j == i:
-                        continue
-                    for d in range(1, negative + 1):
-                        targets[d] = alias_draw(state, noise)
-                    loss += LOSS_EVERY * sgns_step(W, Wp, sentence[j], targets, negative + 1, alpha, neu1e[0],
-                                                   sampled)
-                    pairs += 1
-    progress[slot] = words
-    loss_acc[slot] = loss
-    pair_acc[slot] = pairs
-    return pos
+# --- steps of the span loop (see span.run_span; registered in registry) ---------
 
 
-@njit(cache=True, error_model="numpy", parallel=True)
-def _train_epoch(stream, spans, W, Wp, keep, noise, window, negative,
-                 alpha0, min_alpha, words_before, total_words, progress, loss_acc, pair_acc,
-                 stop, states, shared_negatives):
-    n_threads = spans.shape[0]
-    for t in prange(n_threads):
-        spans[t, 0] = train_span(stream, spans[t, 0], spans[t, 1], W, Wp, keep, noise,
-                                 window, negative, alpha0, min_alpha, words_before,
-                                 total_words, progress, loss_acc, pair_acc, t, n_threads, stop,
-                                 states[t * PAD:t * PAD + 1], shared_negatives)
+@njit(cache=True, error_model="numpy", fastmath=True, nogil=True, inline="always")
+def sg_ns_window(b, s, sentence, n, i, lo, hi, alpha, with_loss, state):
+    """Skip-gram, negative sampling, one set of negatives per window: every
+    context word of centre word ``i`` against the centre and the negatives the
+    span loop drew into targets[1:]."""
+    targets = s.targets
+    targets[0] = sentence[i]
+    contexts = s.contexts
+    m = 0
+    for j in range(lo, hi):
+        if j != i:
+            contexts[m] = sentence[j]
+            m += 1
+    if m == 0:
+        return 0.0, 0
+    loss = sgns_window_step(b.W, b.Wp, contexts, m, targets, b.negative + 1, alpha, s.G, s.LW, s.grad_out,
+                            s.neu1e, with_loss)
+    return loss, m
 
 
-def train_epoch(stream, spans, W, Wp, keep, noise, window, negative,
-                alpha0, min_alpha, words_before, total_words, progress, loss_acc, pair_acc,
-                stop, states):
-    """One epoch (or the rest of one), Hogwild, per-pair negatives.
-
-    Thread t trains stream[spans[t, 0]:spans[t, 1]] with RNG state
-    states[t * PAD]; all threads update W and W' without locks.  On return
-    spans[t, 0] is where thread t stopped (spans[t, 1] when done), and the
-    states and the accumulator slots t * PAD hold what a resumed call needs.
-    """
-    _train_epoch(stream, spans, W, Wp, keep, noise, window, negative, alpha0,
-                 min_alpha, words_before, total_words, progress, loss_acc, pair_acc, stop, states,
-                 False)
-
-
-def train_epoch_window(stream, spans, W, Wp, keep, noise, window, negative,
-                       alpha0, min_alpha, words_before, total_words, progress, loss_acc, pair_acc,
-                       stop, states):
-    """As :func:`train_epoch`, with one set of negatives per centre word's window."""
-    _train_epoch(stream, spans, W, Wp, keep, noise, window, negative, alpha0,
-                 min_alpha, words_before, total_words, progress, loss_acc, pair_acc, stop, states,
-                 True)
+@njit(cache=True, error_model="numpy", fastmath=True, nogil=True, inline="always")
+def sg_ns_pair(b, s, sentence, n, i, lo, hi, alpha, with_loss, state):
+    """Skip-gram, negative sampling, word2vec.c's order: every (context, centre)
+    pair draws its own negatives and is updated in turn."""
+    targets = s.targets
+    targets[0] = sentence[i]
+    loss = 0.0
+    pairs = 0
+    for j in range(lo, hi):
+        if j == i:
+            continue
+        for d in range(1, b.negative + 1):
+            targets[d] = alias_draw(state, b.noise)
+        loss += sgns_step(b.W, b.Wp, sentence[j], targets, b.negative + 1, alpha, s.neu1e[0], with_loss)
+        pairs += 1
+    return loss, pairs

@@ -22,17 +22,15 @@ vector (W[sentence[j]]) is trained to predict the *centre* word (the target c).
 Pairs in a symmetric window come in both orders, so the objective is the notes'
 (centre predicts context).  Sentences, subsampling, the dynamic window, the
 learning-rate schedule, Hogwild threads, the progress / loss / pair accumulators
-and the stop flag are those of ``sgns.train_epoch``, whose argument list
-``train_epoch`` shares (the noise table and ``negative`` are accepted and unused).
+and the stop flag are those of every model: ``span.run_span`` calls
+:func:`sg_softmax` for each centre word (registered in ``registry``).
 
 The kernels are generic in the float type: W, W' and the scratch buffers may be
 float32 (training) or float64 (the gradient tests).
 """
 
 import numpy as np
-from numba import njit, prange
-
-from .stream import MAX_SENTENCE, PAD, learning_rate, read_sentence, window_bounds, words_done
+from numba import njit
 
 
 @njit(cache=True, error_model="numpy", fastmath=True)
@@ -83,64 +81,15 @@ def softmax_step(W, Wp, inp, target, alpha, scores, grad):
     return loss
 
 
-@njit(cache=True, error_model="numpy", fastmath=True, nogil=True)
-def train_span(stream, start, end, W, Wp, keep, window, alpha0, min_alpha, words_before,
-               total_words, progress, loss_acc, pair_acc, tid, n_threads, stop, state):
-    """Train the full softmax on stream[start:end] (one thread's share of an epoch).
-
-    As ``sgns.train_span``, but a step costs O(V * D), so the thread publishes its
-    counters in slot ``tid * PAD``, updates its learning rate and checks
-    ``stop[0]`` at every sentence and its loss and pair counts (and ``stop``)
-    after every centre word, not every REPORT_EVERY words.
-    Like it, it continues from the counters already in its slots and returns
-    the stream position reached (a stop mid-sentence gives up the sentence's
-    remaining centre words).
-    """
-    dim = W.shape[1]
-    sentence = np.empty(MAX_SENTENCE, dtype=np.int32)
-    scores = np.empty(Wp.shape[0], dtype=W.dtype)
-    grad = np.empty(dim, dtype=W.dtype)
-    words = progress[tid * PAD]
-    loss = loss_acc[tid * PAD]
-    pairs = pair_acc[tid * PAD]
-    pos = start
-    stopped = False
-    while pos < end and not stopped:
-        pos, n, read = read_sentence(stream, pos, end, keep, state, sentence)
-        words += read
-        progress[tid * PAD] = words
-        loss_acc[tid * PAD] = loss
-        pair_acc[tid * PAD] = pairs
-        alpha = learning_rate(alpha0, min_alpha, words_before + words_done(progress, n_threads), total_words)
-        if stop[0] != 0:
-            break
-        for i in range(n):
-            lo, hi = window_bounds(state, i, n, window)
-            for j in range(lo, hi):
-                if j == i:
-                    continue
-                loss += softmax_step(W, Wp, sentence[j], sentence[i], alpha, scores, grad)
-                pairs += 1
-            loss_acc[tid * PAD] = loss
-            pair_acc[tid * PAD] = pairs
-            if stop[0] != 0:
-                stopped = True
-                break
-    progress[tid * PAD] = words
-    loss_acc[tid * PAD] = loss
-    pair_acc[tid * PAD] = pairs
-    return pos
-
-
-@njit(cache=True, error_model="numpy", parallel=True)
-def train_epoch(stream, spans, W, Wp, keep, noise, window, negative,
-                alpha0, min_alpha, words_before, total_words, progress, loss_acc, pair_acc,
-                stop, states):
-    """One full-softmax epoch (or the rest of one), Hogwild, with the argument
-    list and the span/state/accumulator conventions of ``sgns.train_epoch``
-    (``noise`` and ``negative`` are unused)."""
-    n_threads = spans.shape[0]
-    for t in prange(n_threads):
-        spans[t, 0] = train_span(stream, spans[t, 0], spans[t, 1], W, Wp, keep, window, alpha0,
-                                 min_alpha, words_before, total_words, progress, loss_acc,
-                                 pair_acc, t, n_threads, stop, states[t * PAD:t * PAD + 1])
+@njit(cache=True, error_model="numpy", fastmath=True, nogil=True, inline="always")
+def sg_softmax(b, s, sentence, n, i, lo, hi, alpha, with_loss, state):
+    """The span loop's step (see span.run_span): every context word of centre
+    word ``i`` predicts it through the full softmax (the loss is always computed)."""
+    loss = 0.0
+    pairs = 0
+    for j in range(lo, hi):
+        if j == i:
+            continue
+        loss += softmax_step(b.W, b.Wp, sentence[j], sentence[i], alpha, s.scores, s.neu1e[0])
+        pairs += 1
+    return loss, pairs

@@ -9,6 +9,7 @@ both build on them, so for one seed they see the same sentences and windows.
 
 from numba import njit
 
+from .. import schedule
 from .rng import below, uniform
 
 # Longest run of kept words trained as one sentence; longer lines are cut here
@@ -21,14 +22,8 @@ REPORT_EVERY = 10000
 PAD = 16
 
 
-@njit(cache=True, error_model="numpy")
-def learning_rate(alpha0, min_alpha, done, total):
-    """Linear decay from alpha0 to min_alpha over all words of all epochs
-    (``total``), never below min_alpha (threads may overshoot ``total``).  With
-    min_alpha = alpha0 * 1e-4 this is word2vec.c's alpha0 * (1 - done / total)
-    floored there, to within alpha0 * 1e-4."""
-    a = alpha0 - (alpha0 - min_alpha) * (done / (total + 1.0))
-    return a if a > min_alpha else min_alpha
+# The schedule of w2v_cli.schedule, compiled for the span loop.
+learning_rate = njit(cache=True, error_model="numpy")(schedule.learning_rate)
 
 
 @njit(cache=True, error_model="numpy")

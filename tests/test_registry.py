@@ -1,0 +1,64 @@
+"""The kernel interface: every (model, loss, batch) the CLI accepts maps to a
+registered epoch kernel, or fails before training with one clear line."""
+
+import itertools
+
+import click
+import numpy as np
+import pytest
+
+from w2v_cli import cli
+from w2v_cli.errors import W2VError
+from w2v_cli.kernels import registry
+from w2v_cli.kernels.inputs import EpochInputs, epoch_inputs
+from w2v_cli.options import TrainOptions
+
+
+def _choices(name):
+    param = next(p for p in cli.train.params if p.name == name)
+    assert isinstance(param.type, click.Choice)
+    return list(param.type.choices)
+
+
+COMBINATIONS = list(itertools.product(_choices("model"), _choices("loss"), _choices("batch")))
+
+
+def test_cli_choices_are_what_the_registry_knows():
+    assert {m for m, _, _ in registry.STEPS} <= set(_choices("model"))
+    assert {l for _, l, _ in registry.STEPS} == set(_choices("loss"))
+    assert {b for _, _, b in registry.STEPS} == set(_choices("batch"))
+
+
+@pytest.mark.parametrize("model, loss, batch", COMBINATIONS)
+def test_every_cli_combination_has_a_kernel_or_one_clear_line(model, loss, batch):
+    key = (model, loss, batch)
+    if key in registry.STEPS:
+        entry = registry.select(*key)
+        assert callable(entry.epoch) and entry.loss_every >= 1 and entry.report_every >= 1
+        # The bundle builds for it, with the step's settings.
+        opts = TrainOptions(model=model, loss=loss, batch=batch, dim=4, window=2, negative=3).validate()
+        W = np.zeros((5, 4), np.float32)
+        b = epoch_inputs(np.array([0, 1, 2, -1, 3, 4], np.int32), np.arange(1, 6), W, W.copy(), opts)
+        assert isinstance(b, EpochInputs)
+        assert b.ahead == (3 if entry.draws_ahead else 0)
+        assert b.scores_len == (5 if entry.needs_scores else 0)
+        assert b.total_words == 5 * opts.epochs and b.window == 2 and b.negative == 3
+    else:
+        with pytest.raises(W2VError) as err:
+            registry.select(*key)
+        message = str(err.value)
+        assert "\n" not in message and f"--model {model}" in message
+
+
+def test_unknown_model_is_one_line():
+    with pytest.raises(W2VError, match=r"^--model nonsense is not available \(models: "):
+        registry.select("nonsense", "ns", "window")
+
+
+def test_unregistered_combination_fails_before_reading_the_corpus(monkeypatch, tmp_path):
+    from w2v_cli.train import train
+
+    monkeypatch.delitem(registry.STEPS, ("skipgram", "ns", "pair"))
+    missing = tmp_path / "does-not-exist.txt"  # never opened: the check comes first
+    with pytest.raises(W2VError, match=r"--model skipgram does not train with --loss ns --batch pair; available: "):
+        train(str(missing), batch="pair", progress=False)

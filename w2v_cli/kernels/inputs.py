@@ -1,0 +1,160 @@
+"""One epoch's inputs as one named bundle: :class:`EpochInputs`.
+
+Every epoch kernel takes a single argument, an :class:`EpochInputs` (a
+NamedTuple, which Numba passes as one typed value and whose fields the kernels
+read by name).  :func:`epoch_inputs` is the one function that builds it, for
+training, tests and benchmarks alike; :func:`start_epoch` readies its thread
+state for an epoch.  Fields:
+
+model      W (V x D input vectors), Wp (output vectors: V rows, or V - 1 inner
+           nodes of the Huffman tree for hierarchical softmax)
+corpus     stream (int32 ids, -1 at sentence ends), keep (subsampling keep
+           probability per word), noise (packed alias table, sampling.pack_alias),
+           points / codes / code_lengths (Huffman paths for hierarchical softmax:
+           V x L int32, V x L uint8, V int32; 0-sized when unused)
+settings   window, negative, cbow_mean (CBOW: mean, not sum, of the context rows),
+           alpha0, min_alpha, words_before (words of earlier epochs), total_words
+           (all words of all epochs, of all processes), words_offset (int64[1]:
+           words read by other processes, added to the schedule's count at every
+           progress report; 0 for one process)
+step       loss_every (the loss is measured on 1 in loss_every centre words),
+           report_every (words between progress reports / stop checks),
+           stop_within_sentence (publish and check the stop flag after every
+           centre word: for slow steps), ahead (negatives the span loop draws one
+           centre word ahead into targets[1:]; 0: the step draws its own),
+           scores_len (length of the per-thread score buffer)
+threads    spans (T x 2 int64: next position, end), states (uint64 RNG state of
+           thread t at t * PAD), progress / loss_acc / pair_acc (words read, loss
+           sum, positive pairs of this epoch at t * PAD), stop (int32[1]: set to
+           stop every thread at its next report)
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Optional
+
+import numpy as np
+
+from .stream import PAD
+
+
+class EpochInputs(NamedTuple):
+    W: np.ndarray
+    Wp: np.ndarray
+    stream: np.ndarray
+    keep: np.ndarray
+    noise: np.ndarray
+    points: np.ndarray
+    codes: np.ndarray
+    code_lengths: np.ndarray
+    window: int
+    negative: int
+    cbow_mean: bool
+    alpha0: float
+    min_alpha: float
+    words_before: int
+    total_words: int
+    words_offset: np.ndarray
+    loss_every: int
+    report_every: int
+    stop_within_sentence: bool
+    ahead: int
+    scores_len: int
+    spans: np.ndarray
+    states: np.ndarray
+    progress: np.ndarray
+    loss_acc: np.ndarray
+    pair_acc: np.ndarray
+    stop: np.ndarray
+
+
+class ThreadState(NamedTuple):
+    """The per-thread arrays of a bundle (a checkpoint saves and restores them)."""
+    spans: np.ndarray
+    states: np.ndarray
+    progress: np.ndarray
+    loss_acc: np.ndarray
+    pair_acc: np.ndarray
+
+    @classmethod
+    def fresh(cls, threads: int) -> "ThreadState":
+        slots = threads * PAD
+        return cls(np.zeros((threads, 2), np.int64), np.zeros(slots, np.uint64), np.zeros(slots, np.int64),
+                   np.zeros(slots, np.float64), np.zeros(slots, np.int64))
+
+
+class HuffmanTables(NamedTuple):
+    """points / codes / code_lengths of hierarchical softmax (see EpochInputs)."""
+    points: np.ndarray
+    codes: np.ndarray
+    code_lengths: np.ndarray
+
+    @classmethod
+    def empty(cls) -> "HuffmanTables":
+        return cls(np.zeros((0, 0), np.int32), np.zeros((0, 0), np.uint8), np.zeros(0, np.int32))
+
+
+def epoch_inputs(stream, counts, W, Wp, opts, *, threads: int = 1, total_words: Optional[int] = None,
+                 words_before: int = 0, thread_state: Optional[ThreadState] = None,
+                 stop: Optional[np.ndarray] = None, hs: Optional[HuffmanTables] = None,
+                 words_offset: Optional[np.ndarray] = None) -> EpochInputs:
+    """The bundle for training ``W``/``Wp`` (updated in place) on ``stream`` with
+    the options ``opts`` (a TrainOptions; its model/loss/batch pick the step's
+    settings from the registry) and the vocabulary ``counts``.
+
+    ``total_words`` defaults to the stream's words times ``opts.epochs``;
+    ``thread_state`` (arrays shared with the caller, e.g. a checkpoint's) to
+    fresh zeros for ``threads`` threads; ``hs`` to empty tables;
+    ``words_offset`` to a zero counter.  Call :func:`start_epoch` before each
+    fresh epoch.
+    """
+    from ..sampling import build_alias, keep_probabilities, noise_weights, pack_alias
+    from . import registry
+
+    opts = opts.validate()  # resolves the defaults that depend on the model
+    entry = registry.select(opts.model, opts.loss, opts.batch)
+    counts = np.asarray(counts)
+    if total_words is None:
+        total_words = int((np.asarray(stream) >= 0).sum()) * opts.epochs
+    threads_ = thread_state if thread_state is not None else ThreadState.fresh(threads)
+    hs = hs if hs is not None else HuffmanTables.empty()
+    return EpochInputs(
+        W=W, Wp=Wp, stream=stream, keep=keep_probabilities(counts, opts.sample),
+        noise=pack_alias(*build_alias(noise_weights(counts, opts.ns_exponent))),
+        points=hs.points, codes=hs.codes, code_lengths=hs.code_lengths,
+        window=int(opts.window), negative=int(opts.negative), cbow_mean=bool(not opts.cbow_sum),
+        alpha0=float(opts.alpha), min_alpha=float(opts.final_alpha), words_before=int(words_before),
+        total_words=int(total_words),
+        words_offset=words_offset if words_offset is not None else np.zeros(1, np.int64),
+        loss_every=int(entry.loss_every), report_every=int(entry.report_every),
+        stop_within_sentence=bool(entry.stop_within_sentence),
+        ahead=int(opts.negative) if entry.draws_ahead else 0,
+        scores_len=int(Wp.shape[0]) if entry.needs_scores else 0,
+        spans=threads_.spans, states=threads_.states, progress=threads_.progress,
+        loss_acc=threads_.loss_acc, pair_acc=threads_.pair_acc,
+        stop=stop if stop is not None else np.zeros(1, np.int32))
+
+
+def start_epoch(b: EpochInputs, epoch: int, seed: int, words_before: int) -> EpochInputs:
+    """Split the stream evenly between the threads, seed each thread's RNG for
+    (seed, epoch, thread), zero the counters; returns the bundle with
+    ``words_before`` set."""
+    from .rng import thread_seed
+
+    threads = b.spans.shape[0]
+    bounds = np.linspace(0, len(b.stream), threads + 1).astype(np.int64)
+    b.spans[:, 0] = bounds[:-1]
+    b.spans[:, 1] = bounds[1:]
+    for t in range(threads):
+        b.states[t * PAD] = thread_seed(seed, epoch, t)
+    for counter in (b.progress, b.loss_acc, b.pair_acc):
+        counter[:] = 0
+    return b._replace(words_before=int(words_before))
+
+
+def idle(b: EpochInputs) -> EpochInputs:
+    """A copy of ``b`` whose threads have nothing to do: calling an epoch kernel
+    on it loads (or compiles) the kernel without training."""
+    return b._replace(spans=np.zeros_like(b.spans), states=b.states.copy(), progress=np.zeros_like(b.progress),
+                      loss_acc=np.zeros_like(b.loss_acc), pair_acc=np.zeros_like(b.pair_acc),
+                      stop=np.zeros_like(b.stop))

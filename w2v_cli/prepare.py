@@ -1,0 +1,74 @@
+"""Before the epochs: the id stream (passes 1 and 2 over the corpus), a
+vocabulary read from a file (``--read-vocab``), and the initial vectors."""
+
+from __future__ import annotations
+
+import os
+from typing import List, Optional
+
+import numpy as np
+
+from . import corpus as corpus_mod
+from .errors import W2VError
+from .options import TrainOptions
+from .vocab import Vocab
+
+
+def prepare_stream(corpus, opts: TrainOptions, vocab: Optional[Vocab], workdir: str):
+    """Passes 1 and 2.  Returns (vocab, stream, train_words, tokens, notes)."""
+    notes: List[str] = []
+    if isinstance(corpus, (str, bytes, os.PathLike)):
+        counted = corpus_mod.count_words(corpus, opts.min_count, opts.max_vocab)
+        if vocab is not None:
+            counted = with_vocab(counted, vocab)
+        stream, train_words = corpus_mod.encode_corpus(corpus, counted, os.path.join(workdir, "ids.int32"))
+    else:
+        sentences = corpus_mod.as_byte_sentences(corpus)
+        counted = corpus_mod.count_tokens(sentences(), opts.min_count, opts.max_vocab, source="corpus")
+        if vocab is not None:
+            counted = with_vocab(counted, vocab)
+        stream, train_words = corpus_mod.encode_tokens(sentences(), counted)
+    if counted.truncated:
+        n = counted.truncated
+        notes.append(f"{n} distinct word{'s' if n > 1 else ''} longer than {corpus_mod.MAX_WORD_BYTES} bytes "
+                     f"{'were' if n > 1 else 'was'} truncated to {corpus_mod.MAX_WORD_BYTES} bytes, as word2vec.c does")
+    if train_words == 0:
+        raise W2VError("no word of the vocabulary occurs in the corpus")
+    return counted.vocab, np.asarray(stream), train_words, counted.tokens, notes
+
+
+def with_vocab(counted, vocab: Vocab):
+    """Train with a vocabulary read from a file (``--read-vocab``): its words and
+    counts decide ids, noise and subsampling; corpus words outside it are dropped."""
+    lookup = {}
+    for raw, i in counted.lookup.items():
+        j = vocab.index.get(counted.vocab.words[i])
+        if j is not None:
+            lookup[raw] = j
+    return corpus_mod.CountResult(vocab, counted.tokens, lookup, counted.truncated)
+
+
+def init_vectors(n_words: int, dim: int, seed: int, n_outputs: Optional[int] = None):
+    """word2vec.c's initialisation: W uniform in [-0.5/D, 0.5/D], W' zero
+    (``n_outputs`` rows: V, or V - 1 inner nodes for hierarchical softmax)."""
+    rng = np.random.default_rng(seed)
+    W = ((rng.random((n_words, dim), dtype=np.float32) - 0.5) / dim).astype(np.float32)
+    Wp = np.zeros((n_words if n_outputs is None else n_outputs, dim), dtype=np.float32)
+    return W, Wp
+
+
+def given_vectors(initial, n_words: int, dim: int):
+    """Caller-supplied starting vectors (continued training): a (W, W') pair of
+    V x D arrays, copied to contiguous float32."""
+    try:
+        W, Wp = initial
+        W = np.array(W, dtype=np.float32, order="C")
+        Wp = np.array(Wp, dtype=np.float32, order="C")
+    except (TypeError, ValueError) as exc:
+        raise W2VError(f"initial vectors must be a pair of arrays (W, W'): {exc}") from None
+    if W.shape != (n_words, dim) or Wp.ndim != 2 or Wp.shape[1] != dim:
+        raise W2VError(f"initial vectors have shapes {W.shape} and {Wp.shape}; "
+                       f"expected ({n_words}, {dim}) for {n_words} words of dimension {dim}")
+    if not (np.isfinite(W).all() and np.isfinite(Wp).all()):
+        raise W2VError("initial vectors contain NaN or infinite values")
+    return W, Wp
