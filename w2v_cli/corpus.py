@@ -327,6 +327,8 @@ def prepare_stream(paths: Sequence[str], out_path, min_count: int = 5, max_vocab
                         for ids in counter.feed(block):
                             out.write(memoryview(ids))
                         ends_line = block[-1] == 10
+                    for ids in counter.finish():
+                        out.write(memoryview(ids))
                     if not ends_line and i + 1 < len(files):  # sentences never cross files
                         out.write(np.array([SENTENCE_END], np.int32).tobytes())
         except OSError as exc:

@@ -188,13 +188,19 @@ class StreamCounter:
         self.entries = 0  # entry ids handed out so far
         self.tokens = 0
         self.min_reduce = 1
-        self._pool = ThreadPoolExecutor(self.threads) if self.threads > 1 else None
-        self._outs = [np.zeros(0, np.int32) for _ in range(self.threads)]
+        # One thread drives a block (it waits for the piece counters, so it needs a
+        # pool of its own to avoid starving them).
+        self._pool = ThreadPoolExecutor(1) if self.threads > 1 else None
+        self._pool_inner = ThreadPoolExecutor(self.threads) if self.threads > 1 else None
+        self._outs = [[np.zeros(0, np.int32) for _ in range(self.threads)] for _ in range(2)]
+        self._pending = None
+        self._blocks = 0
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        for pool in (self._pool, self._pool_inner):
+            if pool is not None:
+                pool.shutdown(wait=True)
+        self._pool = self._pool_inner = None
 
     def __enter__(self):
         return self
@@ -203,10 +209,32 @@ class StreamCounter:
         self.close()
 
     def feed(self, buf: np.ndarray) -> List[np.ndarray]:
-        """Count one block (uint8); returns its entry ids (int32, -1 at
-        newlines), in corpus order, as a list of arrays."""
+        """Count one block (uint8; it may be overwritten once this returns).
+        Returns the entry ids (int32, -1 at newlines) of the *previous* block,
+        in corpus order, as a list of arrays; :meth:`finish` returns the last
+        block's.  Merging a block's tables into the corpus table runs while the
+        threads count the next block (two sets of id buffers alternate)."""
+        self._blocks += 1
+        outs = self._outs[self._blocks % 2]
+        if self._pool is None:
+            counted = count_pieces(buf, 1, None, outs)
+            done = self._merge(self._pending)
+        else:
+            future = self._pool.submit(count_pieces, buf, self.threads, self._pool_inner, outs)
+            done = self._merge(self._pending)
+            counted = future.result()
+        self._pending = counted
+        return done
+
+    def finish(self) -> List[np.ndarray]:
+        """The entry ids of the last block fed (see :meth:`feed`)."""
+        done = self._merge(self._pending)
+        self._pending = None
+        return done
+
+    def _merge(self, counted) -> List[np.ndarray]:
         out = []
-        for ids, tokens, part in count_pieces(buf, self.threads, self._pool, self._outs):
+        for ids, tokens, part in counted or ():
             before = self.table.n
             where = self.table.merge(part)
             added = self.table.n - before
@@ -217,7 +245,7 @@ class StreamCounter:
             relabel(ids, len(ids), where, self.entry)
             self.tokens += tokens
             out.append(ids)
-        if self.max_vocab and self.table.n > self.max_vocab:
+        if counted and self.max_vocab and self.table.n > self.max_vocab:
             keep = self.table.counts[:self.table.n] > self.min_reduce
             self.entry = np.ascontiguousarray(self.entry[:self.table.n][keep])
             self.table.keep(keep)
