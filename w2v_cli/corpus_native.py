@@ -65,10 +65,7 @@ class WordTable:
     @classmethod
     def from_words(cls, words: Sequence[bytes], counts: Optional[Sequence[int]] = None) -> "WordTable":
         """A table of distinct byte strings (counts default to 1)."""
-        lengths = np.fromiter((len(w) for w in words), np.int64, len(words))
-        offsets = np.zeros(len(words) + 1, np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-        arena = np.frombuffer(b"".join(words), np.uint8)
+        arena, offsets = _pack(words)
         counts = np.ones(len(words), np.int64) if counts is None else np.asarray(counts, np.int64)
         return cls.from_arrays(arena, offsets, counts)
 
@@ -86,9 +83,6 @@ class WordTable:
     def words(self) -> List[bytes]:
         return [self.word(r) for r in range(self.n)]
 
-    def as_dict(self) -> Dict[bytes, int]:
-        return dict(zip(self.words(), self.counts[:self.n].tolist()))
-
     def merge(self, other: "WordTable") -> np.ndarray:
         """Add ``other``'s words and counts (new words go at the end, in
         ``other``'s order); returns each of ``other``'s rows' row here."""
@@ -104,11 +98,16 @@ class WordTable:
 
     def lookup(self, words: Sequence[bytes]) -> np.ndarray:
         """Row of each word, -1 where absent."""
-        lengths = np.fromiter((len(w) for w in words), np.int64, len(words))
-        offsets = np.zeros(len(words) + 1, np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-        arena = np.frombuffer(b"".join(words), np.uint8) if words else np.zeros(0, np.uint8)
+        arena, offsets = _pack(words)
         return ht.lookup_many(self.slots, self.hashes, self.offsets, self.arena, arena, offsets)
+
+
+def _pack(words: Sequence[bytes]) -> Tuple[np.ndarray, np.ndarray]:
+    """Byte strings as (arena, offsets)."""
+    lengths = np.fromiter((len(w) for w in words), np.int64, len(words))
+    offsets = np.zeros(len(words) + 1, np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return np.frombuffer(b"".join(words), np.uint8) if len(words) else np.zeros(0, np.uint8), offsets
 
 
 def split_points(buf: np.ndarray, pieces: int) -> List[int]:

@@ -7,7 +7,6 @@ words of a byte range into a fresh hash table (kernels/hashtable.py) and writes
 each token's row in that table (a provisional id; -1 for a newline) to ``out``.
 """
 
-import numpy as np
 from numba import njit
 
 from .hashtable import find, has_room, hash_bytes, new_table, put, reserve
