@@ -1,16 +1,21 @@
 #!/usr/bin/env python3
 """How w2v and gensim (corpus_file) scale with corpus size and threads.
 
-Synthetic corpora (corpora/synth.py, seed 1) of growing size are trained at 1 and
-2 threads; per run: seconds, words/s, peak RSS of the child process (same runner
-as bench_train.py). Checks: training time ~ linear in tokens (R^2 >= 0.98 of a
+Synthetic corpora (corpora/synth.py, seed 1; --vocab sets the Zipfian background
+vocabulary, e.g. 5000000 for millions of distinct words) of growing size are
+trained at 1 and 2 threads; per run: wall seconds, training seconds, the rest
+(start-up + the corpus pass + saving: wall - training), words/s, peak RSS of the
+child process (same runner as bench_train.py) and the size of w2v's id stream
+on disk (4 bytes per in-vocabulary token and per line end). Checks: training time ~ linear in tokens (R^2 >= 0.98 of a
 straight-line fit, start-up cost allowed as intercept, or throughput at the largest
 size within 25% of the smallest) and memory flat (peak RSS at the largest size at
 most 1.5x the smallest, or under 1 byte per extra token). Writes JSON and a
 PNG (throughput and peak RSS vs tokens) to benchmarks/results/.
 
-Usage: python benchmarks/bench_scaling.py [--sizes 1M,4M,16M] [--threads 1,2]
+Usage: python benchmarks/bench_scaling.py [--sizes 1M,4M,16M] [--threads 1,2] [--vocab 50000]
            [--systems w2v,gensim-file] [--epochs 1] [--w2v-args "..."]
+The billion-token row of the README:
+       python benchmarks/bench_scaling.py --sizes 16M,100M,400M,1B --threads 2 --vocab 5000000 --systems w2v
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ import argparse
 import datetime as _dt
 import json
 import os
+import re
 import sys
 import tempfile
 
@@ -29,12 +35,22 @@ import bench_train as bt  # noqa: E402
 import synth  # noqa: E402
 
 
-def corpus_for(tokens: int, seed: int, workdir: str) -> str:
-    path = os.path.join(workdir, f"synth-{tokens}-s{seed}.txt")
+def corpus_for(tokens: int, seed: int, workdir: str, vocab: int = 50000) -> str:
+    path = os.path.join(workdir, f"synth-{tokens}-s{seed}" + (f"-v{vocab}" if vocab != 50000 else "") + ".txt")
     if not os.path.exists(path):
         print(f"[scaling] generating {path} ...", file=sys.stderr, flush=True)
-        synth.Synth(seed=seed).generate(tokens, path, counts=False)
+        # In a child: a parent holding a multi-million-word generator would pass its
+        # size on to every child's peak RSS (Linux keeps the high-water mark across exec).
+        bt.subprocess.run([sys.executable, synth.__file__, "--tokens", str(tokens), "--seed", str(seed),
+                           "--vocab", str(vocab), "--out", path, "--no-key", "--quiet"], check=True)
     return path
+
+
+def stream_bytes(summary: str, tokens: int, line_words: int = 1000) -> int | None:
+    """Bytes of w2v's id stream: 4 per in-vocabulary token (from its summary
+    line) and per line end."""
+    m = re.search(r"([0-9,]+) words x", summary or "")
+    return 4 * (int(m.group(1).replace(",", "")) + -(-tokens // line_words)) if m else None
 
 
 def linear_fit(xs, ys):
@@ -84,6 +100,7 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--systems", default="w2v,gensim-file")
     ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--vocab", type=int, default=50000, help="synthetic background vocabulary (distinct words)")
     bt.add_training_options(ap)
     ap.add_argument("--w2v-args", default="")
     ap.add_argument("--timeout", type=float, default=7200)
@@ -112,7 +129,8 @@ def main(argv=None) -> int:
 
     results = []
     for n in sizes:
-        corpus = corpus_for(n, a.seed, workdir)
+        corpus = corpus_for(n, a.seed, workdir, a.vocab)
+        corpus_mb = os.path.getsize(corpus) / 1e6
         for t in threads:
             for s in systems:  # alternate systems at each size/thread count
                 ns = argparse.Namespace(**{**vars(a), "corpus": corpus, "threads": t})
@@ -120,27 +138,33 @@ def main(argv=None) -> int:
                 r = bt.run_system(s, spec[s], ns, n, w2v_cmd, outdir, f"{n}-{t}")
                 if os.path.exists(r.get("vectors", "")):
                     os.remove(r["vectors"])
-                r.update(tokens=n, threads=t, system=s)
+                r.update(tokens=n, threads=t, system=s, corpus_mb=corpus_mb)
+                if r["ok"]:
+                    r["other_s"] = r["wall_s"] - r["train_s"]
+                    if s == "w2v":
+                        r["stream_mb"] = (stream_bytes(r.get("summary"), n) or 0) / 1e6
                 results.append(r)
                 if not r["ok"]:
                     failures.append((f"{s} ({n:,} tokens, {t} thread(s))", r.get("error")))
-                print("[scaling]   " + (f"train {r['train_s']:.1f} s, {r['words_per_s']/1e6:.3f} M words/s, "
+                print("[scaling]   " + (f"wall {r['wall_s']:.1f} s, train {r['train_s']:.1f} s, "
+                                         f"{r['words_per_s']/1e6:.3f} M words/s, "
                                          f"RSS {r['peak_rss_mb']:.0f} MB" if r["ok"] else r.get("error", "failed")),
                       file=sys.stderr, flush=True)
         if not a.keep_corpora and n > 20_000_000:
             os.remove(corpus)
 
     # table + checks
-    print(f"\n### Scaling: synthetic corpora, dim {a.dim}, window {a.window}, negative {a.negative}, "
-          f"sample {a.sample}, {a.epochs} epoch(s)\n")
-    print("| system | threads | tokens | wall s | train s | words/s | words/s/thread | peak RSS MB |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(f"\n### Scaling: synthetic corpora ({a.vocab:,}-word Zipfian vocabulary), dim {a.dim}, window {a.window}, "
+          f"negative {a.negative}, sample {a.sample}, min-count {a.min_count}, {a.epochs} epoch(s)\n")
+    print("| system | threads | tokens | text MB | wall s | rest s | train s | words/s | peak RSS MB | id stream MB |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         if r["ok"]:
-            print(f"| {r['system']} | {r['threads']} | {r['tokens']/1e6:g} M | {r['wall_s']:.1f} | {r['train_s']:.1f} | "
-                  f"{r['words_per_s']/1e6:.3f} M | {r['words_per_s_per_thread']/1e3:.0f} k | {r['peak_rss_mb']:.0f} |")
+            print(f"| {r['system']} | {r['threads']} | {r['tokens']/1e6:g} M | {r['corpus_mb']:.0f} | {r['wall_s']:.1f} | "
+                  f"{r['other_s']:.1f} | {r['train_s']:.1f} | {r['words_per_s']/1e6:.3f} M | {r['peak_rss_mb']:.0f} | "
+                  f"{r.get('stream_mb', 0):.0f} |")
         else:
-            print(f"| {r['system']} | {r['threads']} | {r['tokens']/1e6:g} M | - | - | - | - | {r.get('error', '')[:80]} |")
+            print(f"| {r['system']} | {r['threads']} | {r['tokens']/1e6:g} M | - | - | - | - | - | - | {r.get('error', '')[:80]} |")
     checks = []
     for s in systems:
         for t in threads:

@@ -45,8 +45,8 @@ def _alias_table(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     q = p * n
     prob = np.ones(n)
     alias = np.arange(n, dtype=np.int64)
-    small = [i for i in range(n) if q[i] < 1.0]
-    large = [i for i in range(n) if q[i] >= 1.0]
+    small = np.flatnonzero(q < 1.0).tolist()
+    large = np.flatnonzero(q >= 1.0).tolist()
     while small and large:
         s, l = small.pop(), large.pop()
         prob[s], alias[s] = q[s], l
@@ -96,16 +96,17 @@ class Synth:
                               dtype=np.int64)
         self.t_side = np.array([[self.side_ids[(p, s)] for s in "ab"] for p in range(R)],
                                dtype=np.int64)
-        # fixed-width byte tables (NUL padded): rows gathered per token, NULs dropped
-        width = max(len(n) for n in names) + 1
+        # fixed-width byte tables (NUL padded): rows gathered per token, NULs dropped;
+        # built with numpy (no Python loop per word: vocabularies run to millions)
+        fixed = np.array(names, dtype="S")
+        lengths = np.char.str_len(fixed)
+        width = fixed.itemsize + 1
         self._sp = np.zeros((len(names), width), dtype=np.uint8)
-        self._nl = np.zeros((len(names), width), dtype=np.uint8)
-        for k, n in enumerate(names):
-            b = np.frombuffer(n.encode("ascii"), dtype=np.uint8)
-            self._sp[k, :len(b)] = b
-            self._sp[k, len(b)] = ord(" ")
-            self._nl[k, :len(b)] = b
-            self._nl[k, len(b)] = ord("\n")
+        self._sp[:, :width - 1] = fixed.view(np.uint8).reshape(len(names), width - 1)
+        self._nl = self._sp.copy()
+        rows = np.arange(len(names))
+        self._sp[rows, lengths] = ord(" ")
+        self._nl[rows, lengths] = ord("\n")
 
     # ------------------------------------------------------------------ tokens
     def block(self, rng: np.random.Generator, n: int) -> np.ndarray:

@@ -83,13 +83,13 @@ def test_signal_stops_training_cleanly(tmp_path, corpus, signum):
 _SLOW_READER = """
 import sys, time
 from w2v_cli import cli, corpus
-original = corpus.iter_chunks
+original = corpus.iter_blocks
 def stalling(path):
     for chunk in original(path):
         yield chunk
         print("reading", flush=True)
         time.sleep(60)
-corpus.iter_chunks = stalling
+corpus.iter_blocks = stalling
 cli.main(sys.argv[1:])
 """
 

@@ -27,14 +27,14 @@ def cli():
     """w2v: fast skip-gram word vectors (word2vec SGNS) on Numba."""
 
 
-def _check_paths(corpus: str, output: str, extra_outputs) -> None:
-    """Refuse outputs that would clobber the input or cannot be written,
+def _check_paths(corpus, output: str, extra_outputs) -> None:
+    """Refuse outputs that would clobber an input or cannot be written,
     before spending any time on training."""
-    src = os.path.realpath(corpus)
+    sources = {os.path.realpath(p) for p in ([corpus] if isinstance(corpus, str) else corpus)}
     seen = {}
     for path in [output, *[p for p in extra_outputs if p]]:
         real = os.path.realpath(path)
-        if real == src:
+        if real in sources:
             raise W2VError(f"output {path} is the input corpus; choose another output path")
         if real in seen:
             raise W2VError(f"outputs {seen[real]} and {path} are the same file; give each its own path")
@@ -51,7 +51,7 @@ def _is_binary(path: str, fmt: str) -> bool:
 
 
 @cli.command()
-@click.argument("corpus", type=click.Path(dir_okay=True))
+@click.argument("corpus", nargs=-1, required=True, type=click.Path(dir_okay=True))
 @click.option("-o", "--output", default="vectors.bin", show_default=True,
               help="Vectors file ('-': stdout); text for .txt/.vec/.text and '-', binary otherwise (see --format).")
 @click.option("--format", "fmt", type=click.Choice(["auto", "bin", "txt"]), default="auto", show_default=True)
@@ -92,20 +92,25 @@ def _is_binary(path: str, fmt: str) -> bool:
 def train(corpus, output, fmt, dim, window, negative, epochs, alpha, min_alpha, min_count, max_vocab,
           sample, ns_exponent, threads, seed, model, cbow_sum, loss, batch, force, save_context, save_vocab, read_vocab,
           checkpoint, resume, quiet):
-    """Train skip-gram vectors on CORPUS (text, .gz, .bz2 or .xz; one sentence per line)."""
+    """Train skip-gram vectors on CORPUS (text, .gz, .bz2 or .xz; one sentence per line).
+
+    Several files or directories (their files in name order) train as their
+    concatenation, each file ending a sentence."""
     from .options import TrainOptions
 
     opts = TrainOptions(dim=dim, window=window, negative=negative, epochs=epochs, alpha=alpha,
                         min_alpha=min_alpha, min_count=min_count, max_vocab=max_vocab, sample=sample,
                         ns_exponent=ns_exponent, threads=threads, seed=seed, loss=loss,
                         batch=batch, force=force, model=model, cbow_sum=cbow_sum).validate()
-    _check_paths(corpus, output, [save_context, save_vocab, checkpoint])
+    from .corpus import resolve_files
+
+    _check_paths(resolve_files(corpus), output, [save_context, save_vocab, checkpoint])
 
     from .train import train as run_training
     from .vocab import Vocab
 
     vocab = Vocab.load(read_vocab, min_count=min_count) if read_vocab else None
-    result = run_training(corpus, opts, vocab=vocab, progress=not quiet, checkpoint=checkpoint,
+    result = run_training(list(corpus), opts, vocab=vocab, progress=not quiet, checkpoint=checkpoint,
                           resume=resume)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)

@@ -1,17 +1,23 @@
 """Reading a corpus: open (plain, .gz, .bz2, .xz), tokenise, count, encode.
 
-A corpus is bytes.  Words are runs of non-whitespace (ASCII whitespace, as
-word2vec.c); a newline ends a sentence.  Files are read in fixed-size chunks, so a
-corpus that is one 100 MB line costs no more memory than one with short lines.
+A corpus is bytes, in one file or several (directories stand for their files in
+sorted order).  Words are runs of non-whitespace (ASCII whitespace, as
+word2vec.c); a newline ends a sentence, and so does the end of a file when more
+files follow.  Files are read in fixed-size chunks, so a corpus that is one
+100 MB line costs no more memory than one with short lines.
 
-Pass 1 (:func:`count_words`) counts words; pass 2 (:func:`encode_corpus`) turns
-the corpus into a flat int32 id stream on disk, with ``SENTENCE_END`` between
-sentences and out-of-vocabulary words dropped.  Every epoch replays that stream
-through a memory map, so the text is tokenised exactly twice however many epochs
-are trained.
+:func:`prepare_stream` reads the text once: Numba kernels (corpus_native.py)
+count each chunk on all threads and write every token's provisional id to disk;
+once the vocabulary is known one vectorised pass over that file turns it in place
+into the flat int32 id stream, with ``SENTENCE_END`` between sentences and
+out-of-vocabulary words dropped.  Every epoch replays that stream through a
+memory map.
 
 Words are counted as bytes and decoded once per distinct word (UTF-8, undecodable
 bytes replaced by U+FFFD), which is both fast and safe on garbage input.
+
+The pure-Python reader (:func:`count_words`, :func:`encode_corpus`) is the
+reference the tests hold the native one to, and reads in-memory sentences.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ import mmap
 import os
 import stat
 import zlib
-from typing import BinaryIO, Callable, Dict, Iterable, Iterator, List, Sequence, Tuple
+from typing import BinaryIO, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -64,6 +70,44 @@ def open_corpus(path) -> BinaryIO:
         raise W2VError(f"cannot read corpus {path}: {exc.strerror or exc}") from None
 
 
+def corpus_files(corpus) -> Optional[List[str]]:
+    """The paths named by ``corpus`` (a path, or a list or tuple of paths), or
+    None when it is something else (an iterable of sentences)."""
+    if isinstance(corpus, (str, bytes, os.PathLike)):
+        return [os.fsdecode(corpus)]
+    if isinstance(corpus, (list, tuple)) and corpus and all(isinstance(p, (str, bytes, os.PathLike)) for p in corpus):
+        return [os.fsdecode(p) for p in corpus]
+    return None
+
+
+def resolve_files(paths: Sequence[str]) -> List[str]:
+    """Expand directories to their files (sorted by name; hidden files and
+    subdirectories skipped) and check that every file can be read, so that a
+    bad file among many is reported before any work is done."""
+    files: List[str] = []
+    for path in paths:
+        path = os.fspath(path)
+        if not os.path.isdir(path):
+            files.append(path)
+            continue
+        try:
+            names = sorted(os.listdir(path))
+        except OSError as exc:
+            raise W2VError(f"cannot read corpus directory {path}: {exc.strerror or exc}") from None
+        inside = [os.path.join(path, n) for n in names
+                  if not n.startswith(".") and not os.path.isdir(os.path.join(path, n))]
+        if not inside:
+            raise W2VError(f"corpus directory {path} has no files")
+        files.extend(inside)
+    for path in files:
+        open_corpus(path).close()
+    return files
+
+
+def _source(files: Sequence[str]) -> str:
+    return f"corpus {files[0]}" if len(files) == 1 else f"corpus ({len(files)} files: {files[0]} ...)"
+
+
 def iter_chunks(path) -> Iterator[bytes]:
     """Yield pieces of the corpus that each end on a word boundary.
 
@@ -94,6 +138,65 @@ def iter_chunks(path) -> Iterator[bytes]:
         # Truncated or corrupt compressed files land here (a damaged deflate stream
         # raises zlib.error, which is not an OSError), as do read errors.
         raise W2VError(f"cannot read corpus {path}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def iter_blocks(path) -> Iterator[np.ndarray]:
+    """The pieces of :func:`iter_chunks`, cut at the same places, as uint8 views
+    of one reused buffer (each valid until the next is asked for): the native
+    reader's input, with no bytes object made per chunk."""
+    from .kernels.tokenize import chunk_cut
+
+    path = os.fspath(path)
+    chunk = CHUNK_BYTES
+    buf = np.empty(2 * chunk + 1, np.uint8)
+    carry = 0
+    try:
+        with open_corpus(path) as fh:
+            while True:
+                if len(buf) < carry + chunk:
+                    grown = np.empty(2 * (carry + chunk), np.uint8)
+                    grown[:carry] = buf[:carry]
+                    buf = grown
+                got = _read_full(fh, buf[carry:carry + chunk])
+                if not got:
+                    break
+                n = carry + got
+                cut = int(chunk_cut(buf, n, chunk))
+                if cut:
+                    yield buf[:cut]
+                carry = n - cut
+                buf[:carry] = buf[cut:n].copy()
+            if carry:
+                yield buf[:carry]
+    except (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError) as exc:
+        raise W2VError(f"cannot read corpus {path}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def _read_full(fh, view: np.ndarray) -> int:
+    """Fill ``view`` from ``fh`` (as ``fh.read(len(view))`` would: short only at
+    the end of the file); returns the number of bytes read."""
+    mv = memoryview(view)
+    got = 0
+    while got < len(view):
+        n = fh.readinto(mv[got:])
+        if not n:
+            break
+        got += n
+    return got
+
+
+def text_of(raw: bytes) -> str:
+    """The vocabulary string of a counted word: cut to MAX_WORD_BYTES (without
+    splitting a UTF-8 sequence), then decoded."""
+    if len(raw) > MAX_WORD_BYTES:
+        # Drop a UTF-8 sequence the cut split in two rather than leave a U+FFFD.
+        raw = _utf8_prefix(raw[:MAX_WORD_BYTES])
+    return _decode(raw)
+
+
+def truncation_note(n: int) -> str:
+    return (f"{n} distinct word{'s' if n > 1 else ''} longer than {MAX_WORD_BYTES} bytes "
+            f"{'were' if n > 1 else 'was'} truncated to {MAX_WORD_BYTES} bytes, as word2vec.c does")
 
 
 def _decode(word: bytes) -> str:
@@ -150,13 +253,8 @@ def count_tokens(token_lists: Iterable[Sequence[bytes]], min_count: int = 5,
     raw_of: Dict[bytes, str] = {}
     truncated = 0
     for raw, c in counts.items():
-        key = raw
-        if len(raw) > MAX_WORD_BYTES:
-            key = raw[:MAX_WORD_BYTES]
-            truncated += 1
-            # Drop a UTF-8 sequence the cut split in two rather than leave a U+FFFD.
-            key = _utf8_prefix(key)
-        text = _decode(key)
+        truncated += len(raw) > MAX_WORD_BYTES
+        text = text_of(raw)
         raw_of[raw] = text
         by_text[text] = by_text.get(text, 0) + c
     vocab = Vocab.from_counts(by_text, min_count=min_count, max_vocab=max_vocab)
@@ -204,6 +302,80 @@ def encode_corpus(path, counted: CountResult, out_path) -> Tuple[np.ndarray, int
     except OSError as exc:
         raise W2VError(f"cannot write the encoded corpus to {out_path}: {exc.strerror or exc}") from None
     return _map(out_path, n_items), n_words
+
+
+def prepare_stream(paths: Sequence[str], out_path, min_count: int = 5, max_vocab: int = DEFAULT_MAX_VOCAB,
+                   vocab: Optional[Vocab] = None, threads: int = 1):
+    """Read the corpus files once and write their id stream to ``out_path``.
+
+    Counts with the native reader on ``threads`` threads (the result does not
+    depend on it), builds the vocabulary (or uses ``vocab``: its words get its
+    ids, other words are dropped), and returns ``(vocab, stream, train_words,
+    tokens, notes)``: the stream memory-mapped, the number of word tokens in
+    it, the number of tokens in the corpus, and notes for the user.
+    """
+    from . import corpus_native as native
+
+    files = resolve_files(paths)
+    source = _source(files)
+    with native.StreamCounter(threads, max_vocab) as counter:
+        try:
+            with open(out_path, "wb") as out:
+                for i, path in enumerate(files):
+                    ends_line = True
+                    for block in iter_blocks(path):
+                        for ids in counter.feed(block):
+                            out.write(memoryview(ids))
+                        ends_line = block[-1] == 10
+                    for ids in counter.finish():
+                        out.write(memoryview(ids))
+                    if not ends_line and i + 1 < len(files):  # sentences never cross files
+                        out.write(np.array([SENTENCE_END], np.int32).tobytes())
+        except OSError as exc:
+            raise W2VError(f"cannot write the encoded corpus to {out_path}: {exc.strerror or exc}") from None
+    if counter.tokens == 0:
+        raise W2VError(f"{source} is empty: it has no words")
+    table = counter.table
+    if vocab is None:
+        vocab, row_ids, truncated, best = native.build_vocab(table, min_count, max_vocab, MAX_WORD_BYTES)
+        if not len(vocab):
+            raise W2VError(f"no word in {source} occurs at least --min-count={min_count} times "
+                           f"(the most frequent occurs {best} times)")
+    else:
+        row_ids = native.vocab_row_ids(table, vocab, MAX_WORD_BYTES)
+        truncated = int(np.count_nonzero(np.diff(table.arrays()[1]) > MAX_WORD_BYTES))
+    try:
+        n_items, train_words = _remap_file(out_path, counter.entry_ids(row_ids))
+    except OSError as exc:
+        raise W2VError(f"cannot write the encoded corpus to {out_path}: {exc.strerror or exc}") from None
+    if train_words == 0:
+        raise W2VError("no word of the vocabulary occurs in the corpus")
+    notes = [truncation_note(truncated)] if truncated else []
+    return vocab, _map(out_path, n_items), train_words, counter.tokens, notes
+
+
+def _remap_file(path, remap: np.ndarray, block: int = 1 << 18) -> Tuple[int, int]:
+    """Turn the provisional ids in ``path`` into final ones in place (dropped
+    words left out); returns the number of items and of words left."""
+    from .kernels.tokenize import remap_compact
+
+    n_in = os.path.getsize(path) // 4
+    ids = np.empty(block, np.int32)
+    out = np.empty(block, np.int32)
+    read = written = words = 0
+    with open(path, "r+b") as fh:
+        while read < n_in:
+            n = min(block, n_in - read)
+            fh.seek(4 * read)
+            fh.readinto(memoryview(ids[:n]))
+            m, k = remap_compact(ids[:n], remap, out)
+            fh.seek(4 * written)  # never past the read position: in place is safe
+            fh.write(memoryview(out[:m]))
+            read += n
+            written += m
+            words += k
+        fh.truncate(4 * written)
+    return written, words
 
 
 def encode_tokens(token_lists: Iterable[Sequence[bytes]], counted: CountResult) -> Tuple[np.ndarray, int]:

@@ -17,21 +17,17 @@ from .vocab import Vocab
 def prepare_stream(corpus, opts: TrainOptions, vocab: Optional[Vocab], workdir: str):
     """Passes 1 and 2.  Returns (vocab, stream, train_words, tokens, notes)."""
     notes: List[str] = []
-    if isinstance(corpus, (str, bytes, os.PathLike)):
-        counted = corpus_mod.count_words(corpus, opts.min_count, opts.max_vocab)
-        if vocab is not None:
-            counted = with_vocab(counted, vocab)
-        stream, train_words = corpus_mod.encode_corpus(corpus, counted, os.path.join(workdir, "ids.int32"))
-    else:
-        sentences = corpus_mod.as_byte_sentences(corpus)
-        counted = corpus_mod.count_tokens(sentences(), opts.min_count, opts.max_vocab, source="corpus")
-        if vocab is not None:
-            counted = with_vocab(counted, vocab)
-        stream, train_words = corpus_mod.encode_tokens(sentences(), counted)
+    paths = corpus_mod.corpus_files(corpus)
+    if paths is not None:  # one pass of the native reader over the files
+        return corpus_mod.prepare_stream(paths, os.path.join(workdir, "ids.int32"), opts.min_count,
+                                         opts.max_vocab, vocab, opts.resolved_threads())
+    sentences = corpus_mod.as_byte_sentences(corpus)
+    counted = corpus_mod.count_tokens(sentences(), opts.min_count, opts.max_vocab, source="corpus")
+    if vocab is not None:
+        counted = with_vocab(counted, vocab)
+    stream, train_words = corpus_mod.encode_tokens(sentences(), counted)
     if counted.truncated:
-        n = counted.truncated
-        notes.append(f"{n} distinct word{'s' if n > 1 else ''} longer than {corpus_mod.MAX_WORD_BYTES} bytes "
-                     f"{'were' if n > 1 else 'was'} truncated to {corpus_mod.MAX_WORD_BYTES} bytes, as word2vec.c does")
+        notes.append(corpus_mod.truncation_note(counted.truncated))
     if train_words == 0:
         raise W2VError("no word of the vocabulary occurs in the corpus")
     return counted.vocab, np.asarray(stream), train_words, counted.tokens, notes
