@@ -15,7 +15,7 @@ from w2v_cli import corpus as corpus_mod
 from w2v_cli import corpus_native as native
 from w2v_cli.errors import W2VError
 from w2v_cli.kernels.words import UNICODE_SPACES
-from w2v_cli.train import _with_vocab
+from w2v_cli.prepare import with_vocab
 from w2v_cli.vocab import Vocab
 
 
@@ -32,7 +32,7 @@ def boundaries(monkeypatch):
 def oracle(path, tmp, min_count=1, max_vocab=corpus_mod.DEFAULT_MAX_VOCAB, vocab=None):
     counted = corpus_mod.count_words(path, min_count, max_vocab)
     if vocab is not None:
-        counted = _with_vocab(counted, vocab)
+        counted = with_vocab(counted, vocab)
     stream, words = corpus_mod.encode_corpus(path, counted, os.path.join(tmp, "oracle.ids"))
     return counted, np.array(stream), words
 
