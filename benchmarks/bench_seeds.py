@@ -73,19 +73,24 @@ def main(argv=None) -> int:
                 f"SimLex {bt.fmt(r.get('simlex'))} analogy {bt.fmt(r.get('analogy'))}" if r["ok"] else r.get("error")),
                 file=sys.stderr, flush=True)
     summary = {}
-    lines = ["| variant | WS353 (seeds) | SimLex (seeds) | analogy (seeds) | mean WS353 | mean SimLex | mean analogy | mean wall s | mean train s |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    # Wall time as a share of gensim's (same seeds, same run): the equal-time comparison.
+    g = [r["wall_s"] for r in runs.get("gensim", []) if r.get("ok")]
+    gensim_wall = statistics.mean(g) if g else None
+    lines = ["| variant | WS353 (seeds) | SimLex (seeds) | analogy (seeds) | mean WS353 | mean SimLex | mean analogy | mean wall s | mean train s | wall / gensim |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for v in variants:
         ok = [r for r in runs[v["name"]] if r.get("ok")]
         if not ok:
-            lines.append(f"| {v['name']} | failed | | | | | | | |")
+            lines.append(f"| {v['name']} | failed | | | | | | | | |")
             continue
         s = {k: statistics.mean(r[k] for r in ok) for k in ("ws353", "simlex", "analogy", "wall_s", "train_s")}
         s["runs"] = len(ok)
+        s["wall_vs_gensim"] = s["wall_s"] / gensim_wall if gensim_wall else None
         summary[v["name"]] = s
         per = lambda k: " / ".join(f"{r[k]:.3f}" for r in ok)
         lines.append(f"| {v['name']} | {per('ws353')} | {per('simlex')} | {per('analogy')} | {s['ws353']:.3f} | "
-                     f"{s['simlex']:.3f} | {s['analogy']:.3f} | {s['wall_s']:.1f} | {s['train_s']:.1f} |")
+                     f"{s['simlex']:.3f} | {s['analogy']:.3f} | {s['wall_s']:.1f} | {s['train_s']:.1f} | "
+                     f"{bt.fmt(s['wall_vs_gensim'], '.2f')} |")
     table = "\n".join(lines)
     print(table)
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")

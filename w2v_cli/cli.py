@@ -65,7 +65,7 @@ def _is_binary(path: str, fmt: str) -> bool:
 @click.option("--epochs", "--iter", type=int, default=5, show_default=True)
 @click.option("--alpha", type=float, default=0.025, show_default=True, help="Starting learning rate.")
 @click.option("--min-alpha", type=float, default=None,
-              help="Final learning rate; the rate falls linearly to it [default: alpha * 1e-4].")
+              help="Final learning rate; the rate falls linearly to it [default: alpha / 5].")
 @click.option("--min-count", type=int, default=5, show_default=True)
 @click.option("--max-vocab", type=int, default=21_000_000, show_default=True,
               help="Prune the rarest words while counting when the table grows past this (0: no limit).")
