@@ -62,7 +62,7 @@ def _is_binary(path: str, fmt: str) -> bool:
 @click.option("--alpha", type=float, default=None,
               help="Starting learning rate [default: 0.025; 0.05 with --model cbow].")
 @click.option("--min-alpha", type=float, default=None,
-              help="Final learning rate; the rate falls linearly to it [default: alpha * 1e-4].")
+              help="Final learning rate; the rate falls linearly to it [default: alpha / 5].")
 @click.option("--min-count", type=int, default=5, show_default=True)
 @click.option("--max-vocab", type=int, default=21_000_000, show_default=True,
               help="Prune the rarest words while counting when the table grows past this (0: no limit).")
@@ -88,10 +88,18 @@ def _is_binary(path: str, fmt: str) -> bool:
               help="Write a checkpoint here after every epoch and when interrupted.")
 @click.option("--resume", type=click.Path(dir_okay=False), default=None,
               help="Continue the run saved in this checkpoint (its options and vocabulary apply).")
+@click.option("--eval", "eval_", is_flag=True,
+              help="After every epoch, print loss and scores (bundled WordSim353, SimLex-999, analogies).")
+@click.option("--eval-pairs", type=click.Path(dir_okay=False), multiple=True, metavar="FILE",
+              help="Word pairs to score after every epoch instead of the bundled sets (repeatable; implies --eval).")
+@click.option("--eval-analogies", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Analogy questions to score after every epoch instead of the bundled ones (implies --eval).")
+@click.option("--eval-plot", type=click.Path(dir_okay=False), default=None, metavar="PNG",
+              help="Plot loss and scores against epochs here (needs matplotlib; implies --eval).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def train(corpus, output, fmt, dim, window, negative, epochs, alpha, min_alpha, min_count, max_vocab,
           sample, ns_exponent, threads, seed, model, cbow_sum, loss, batch, force, save_context, save_vocab, read_vocab,
-          checkpoint, resume, quiet):
+          checkpoint, resume, eval_, eval_pairs, eval_analogies, eval_plot, quiet):
     """Train skip-gram vectors on CORPUS (text, .gz, .bz2 or .xz; one sentence per line).
 
     Several files or directories (their files in name order) train as their
@@ -104,14 +112,22 @@ def train(corpus, output, fmt, dim, window, negative, epochs, alpha, min_alpha, 
                         batch=batch, force=force, model=model, cbow_sum=cbow_sum).validate()
     from .corpus import resolve_files
 
-    _check_paths(resolve_files(corpus), output, [save_context, save_vocab, checkpoint])
+    _check_paths(resolve_files(corpus), output, [save_context, save_vocab, checkpoint, eval_plot])
+    evaluator = None
+    if eval_ or eval_pairs or eval_analogies or eval_plot:
+        from .epoch_eval import EpochEvaluator, plot_history, require_matplotlib
+        from tqdm import tqdm
+
+        if eval_plot:
+            require_matplotlib()
+        evaluator = EpochEvaluator(eval_pairs, eval_analogies, report=lambda line: tqdm.write(line, file=sys.stderr))
 
     from .train import train as run_training
     from .vocab import Vocab
 
     vocab = Vocab.load(read_vocab, min_count=min_count) if read_vocab else None
     result = run_training(list(corpus), opts, vocab=vocab, progress=not quiet, checkpoint=checkpoint,
-                          resume=resume)
+                          resume=resume, evaluator=evaluator)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     writers = [(output, lambda p: result.save(p, binary=_is_binary(output, fmt)))]
@@ -119,6 +135,8 @@ def train(corpus, output, fmt, dim, window, negative, epochs, alpha, min_alpha, 
         writers.append((save_context, lambda p: result.save(p, binary=_is_binary(save_context, fmt), context=True)))
     if save_vocab:
         writers.append((save_vocab, result.vocab.save))
+    if eval_plot:
+        writers.append((eval_plot, lambda p: plot_history(result.eval_history, p)))
     write_all_or_nothing(writers)
     history = result.loss_history
     shown = history if len(history) <= 10 else [history[0], history[-1]]
@@ -128,7 +146,9 @@ def train(corpus, output, fmt, dim, window, negative, epochs, alpha, min_alpha, 
         f"vocabulary {len(result.vocab):,} words; {result.train_words:,} words x {len(history)} epochs "
         f"in {result.seconds:.1f} s: {result.words_per_second:,.0f} words/s "
         f"({result.words_per_second / result.threads:,.0f}/thread, {result.threads} threads); "
-        f"mean loss per epoch {loss_text}; wrote {output}", err=True)
+        f"mean loss per epoch {loss_text}"
+        + (f"; evaluation {result.eval_seconds:.1f} s (not in words/s)" if evaluator else "")
+        + f"; wrote {output}", err=True)
 
 
 for _command in (similar, analogy, evaluate, plot, export):

@@ -42,6 +42,10 @@ class TrainResult:
     words_trained: int  # corpus words trained by this call (less than all epochs' after --resume)
     threads: int
     notes: List[str]
+    # With train(evaluator=...): one dict per epoch trained (epoch, loss, scores,
+    # seconds), and the evaluation time, which ``seconds`` excludes.
+    eval_history: List[dict] = dataclasses.field(default_factory=list)
+    eval_seconds: float = 0.0
 
     @property
     def words(self) -> List[str]:
@@ -64,7 +68,7 @@ def train(corpus: Union[str, os.PathLike, Iterable[Sequence[str]]], options: Opt
           on_epoch: Optional[Callable[[int, float], None]] = None,
           checkpoint: Optional[str] = None, resume: Optional[str] = None,
           initial: Optional[Sequence[np.ndarray]] = None, words_offset: Optional[np.ndarray] = None,
-          schedule_words: Optional[int] = None, **kwargs) -> TrainResult:
+          schedule_words: Optional[int] = None, evaluator=None, **kwargs) -> TrainResult:
     """Train skip-gram vectors.
 
     ``corpus`` is a path to a text file (plain, .gz, .bz2, .xz; one sentence per
@@ -81,7 +85,10 @@ def train(corpus: Union[str, os.PathLike, Iterable[Sequence[str]]], options: Opt
     spread over several processes, ``schedule_words`` is the number of words
     the learning rate decays over (all processes' words of all epochs) and
     ``words_offset`` an int64[1] array holding the words the other processes
-    have read; the kernels read it at every progress report.
+    have read; the kernels read it at every progress report.  ``evaluator``
+    (e.g. an :class:`~w2v_cli.epoch_eval.EpochEvaluator`) is called as
+    ``evaluator(words, W, epoch, epochs, loss)`` after every epoch; what it
+    returns is kept in ``eval_history`` and its time is not training time.
     """
     from . import checkpoint as ckpt
     from . import jit
@@ -126,12 +133,26 @@ def train(corpus: Union[str, os.PathLike, Iterable[Sequence[str]]], options: Opt
                 ckpt.save(checkpoint, state, vocab, opts, corpus_info)
 
         done_at_start = _words_done(state, train_words)
+        eval_history, eval_seconds = [], [0.0]
+        if evaluator is not None:
+            on_epoch = _evaluating(on_epoch, evaluator, vocab, state, opts.epochs, eval_history, eval_seconds)
         seconds = _run_epochs(stream, vocab, state, opts, train_words, progress, on_epoch, save_checkpoint,
-                              checkpoint, words_offset, schedule_words)
+                              checkpoint, words_offset, schedule_words) - eval_seconds[0]
         words_trained = _words_done(state, train_words) - done_at_start
         del stream  # release the memory map before the directory goes
     return TrainResult(vocab, state.W, state.Wp, state.history, state.pair_history, tokens, train_words,
-                       seconds, words_trained, threads, notes)
+                       seconds, words_trained, threads, notes, eval_history, eval_seconds[0])
+
+
+def _evaluating(on_epoch, evaluator, vocab, state, epochs, history, seconds):
+    """on_epoch, preceded by evaluating W; the time spent is added to seconds[0]."""
+    def hook(epoch, loss):
+        start = time.perf_counter()
+        history.append(evaluator(vocab.words, state.W, epoch + 1, epochs, loss))
+        seconds[0] += time.perf_counter() - start
+        if on_epoch is not None:
+            on_epoch(epoch, loss)
+    return hook
 
 
 def _words_done(state, train_words: int) -> int:
