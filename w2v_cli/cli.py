@@ -150,7 +150,8 @@ def phrases(corpus, output, threshold, min_count, passes, scoring, threads):
     _check_paths(corpus, output, [])
     if threshold is None:
         threshold = 0.5 if scoring == "npmi" else 100.0
-    result = run_phrases(corpus, output, threshold, min_count, passes, scoring, threads or os.cpu_count() or 1)
+    result = run_phrases(corpus, output, threshold, min_count, passes, scoring,
+                         (os.cpu_count() or 1) if threads is None else threads)
     for p, stats in enumerate(result.passes, 1):
         click.echo(f"pass {p}: threshold {stats.threshold:g}, {stats.words:,} words, {stats.joins:,} pairs joined",
                    err=True)
