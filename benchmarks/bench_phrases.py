@@ -2,7 +2,7 @@
 (Jaccard) and wall time, A/B alternating in one run.
 
     python benchmarks/bench_phrases.py CORPUS --word2phrase PATH [--rounds 3]
-        [--threshold 100] [--min-count 5]
+        [--threshold 100] [--min-count 5] [--threads N]
 """
 
 import argparse
@@ -31,13 +31,15 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--threshold", type=float, default=100)
     ap.add_argument("--min-count", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=None, help="w2v's reader threads (word2phrase has one)")
     args = ap.parse_args()
     w2v = os.path.join(os.path.dirname(sys.executable), "w2v")
     with tempfile.TemporaryDirectory() as tmp:
         ours, theirs = os.path.join(tmp, "ours.txt"), os.path.join(tmp, "w2p.txt")
         cmds = {
             "w2v phrases": [w2v, "phrases", args.corpus, "-o", ours, "--threshold", str(args.threshold),
-                            "--min-count", str(args.min_count)],
+                            "--min-count", str(args.min_count)]
+            + (["--threads", str(args.threads)] if args.threads else []),
             "word2phrase": [args.word2phrase, "-train", args.corpus, "-output", theirs, "-threshold",
                             str(args.threshold), "-min-count", str(args.min_count), "-debug", "0"],
         }
