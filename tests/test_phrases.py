@@ -151,6 +151,7 @@ def test_cli_writes_and_reports(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "pass 1: threshold 20" in proc.stderr and "pass 2: threshold 10," in proc.stderr
     assert "new_york_city" in (tmp_path / "out.txt").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.txt", "out.txt"]  # no scratch file left
 
 
 @pytest.mark.parametrize("args, fragment", [

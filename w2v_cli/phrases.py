@@ -82,23 +82,30 @@ def check_options(threshold: float, min_count: int, passes: int, scoring: str, t
         raise W2VError(f"--threads must be at least 1, not {threads}")
 
 
-def _read(files: Sequence[str], threads: int):
-    """The id stream (int32, -1 at line ends; every file ends a line), the word
-    table (its rows are the ids) and the number of tokens."""
+def _read(files: Sequence[str], threads: int, scratch: str):
+    """Count ``files`` and write their id stream (int32, -1 at line ends; every
+    file ends a line) to the file ``scratch``.  Returns the stream memory-mapped,
+    the word table (its rows are the ids) and the number of tokens."""
     from . import corpus_native as native
     from .corpus import iter_blocks
 
-    parts: List[np.ndarray] = []
-    with native.StreamCounter(threads, 0) as counter:
+    items = 0
+    with native.StreamCounter(threads, 0) as counter, open(scratch, "wb") as out:
+        def put(parts):
+            nonlocal items
+            for ids in parts:
+                out.write(memoryview(ids))
+                items += len(ids)
+
         for path in files:
             ends_line = True
             for block in iter_blocks(path):
-                parts.extend(ids.copy() for ids in counter.feed(block))  # the reader reuses its buffers
+                put(counter.feed(block))
                 ends_line = block[-1] == 10
-            parts.extend(ids.copy() for ids in counter.finish())
+            put(counter.finish())
             if not ends_line:
-                parts.append(np.array([-1], np.int32))
-    ids = np.concatenate(parts) if parts else np.zeros(0, np.int32)
+                put([np.array([-1], np.int32)])
+    ids = np.memmap(scratch, np.int32, "r", shape=(items,)) if items else np.zeros(0, np.int32)
     return ids, counter.table, counter.tokens
 
 
@@ -115,11 +122,12 @@ def _count_pairs(ids: np.ndarray, n_words: int, ucount: np.ndarray, min_count: i
 
 
 def phrase_pass(files: Sequence[str], out: BinaryIO, threshold: float, min_count: int = 5,
-                scoring: str = "default", threads: int = 1) -> PassStats:
-    """One pass of phrase joining over ``files``, written to ``out``."""
+                scoring: str = "default", threads: int = 1, scratch: str = "") -> PassStats:
+    """One pass of phrase joining over ``files``, written to ``out``; the id
+    stream goes to the file ``scratch`` (removed by the caller)."""
     from .kernels import phrases as kp
 
-    ids, table, tokens = _read(files, threads)
+    ids, table, tokens = _read(files, threads, scratch)
     n = table.n
     ucount = np.ascontiguousarray(table.counts[:n])
     keys, counts = _count_pairs(ids, n, ucount, min_count)
@@ -151,17 +159,20 @@ def phrases(corpus, output, threshold: float = 100.0, min_count: int = 5, passes
     directory = os.path.dirname(os.path.abspath(os.fspath(output)))
     source = files
     scratch: List[str] = []
+
+    def scratch_file() -> str:
+        fd, path = tempfile.mkstemp(prefix=".w2v-phrases.", suffix=".tmp", dir=directory)
+        os.close(fd)
+        scratch.append(path)
+        return path
+
     try:
+        ids_path = scratch_file()
         with atomic_write(output) as out:
             for p, t in enumerate(pass_thresholds(threshold, passes, scoring)):
-                if p == passes - 1:
-                    target = out
-                else:
-                    fd, path = tempfile.mkstemp(prefix=".w2v-phrases.", suffix=".tmp", dir=directory)
-                    scratch.append(path)
-                    target = os.fdopen(fd, "wb")
+                target = out if p == passes - 1 else open(scratch_file(), "wb")
                 try:
-                    stats = phrase_pass(source, target, t, min_count, scoring, threads)
+                    stats = phrase_pass(source, target, t, min_count, scoring, threads, ids_path)
                 finally:
                     if target is not out:
                         target.close()
