@@ -180,7 +180,8 @@ def phrases(corpus, output, threshold: float = 100.0, min_count: int = 5, passes
                     where = files[0] if len(files) == 1 else f"{len(files)} files"
                     raise W2VError(f"corpus {where} is empty: it has no words")
                 result.passes.append(stats)
-                source = scratch[-1:] if p < passes - 1 else source
+                if target is not out:
+                    source = [target.name]  # the next pass reads this one's text
     except OSError as exc:
         raise W2VError(f"cannot write a pass of phrases in {directory}: {exc.strerror or exc}") from None
     finally:
