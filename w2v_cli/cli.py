@@ -151,6 +151,33 @@ def train(corpus, output, fmt, dim, window, negative, epochs, alpha, min_alpha, 
         + f"; wrote {output}", err=True)
 
 
+@cli.command()
+@click.argument("corpus", type=click.Path(dir_okay=True))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Text with phrases joined.")
+@click.option("--threshold", type=float, default=None,
+              help="Join a pair scoring above this in the last pass [default: 100; 0.5 with --scoring npmi].")
+@click.option("--min-count", type=int, default=5, show_default=True,
+              help="Never join a pair whose words or whose pair occur fewer times.")
+@click.option("--passes", type=int, default=1, show_default=True,
+              help="Each pass can join longer phrases; earlier passes use twice the next one's threshold.")
+@click.option("--scoring", type=click.Choice(["default", "npmi"]), default="default", show_default=True,
+              help="default: word2phrase's score; npmi: normalised PMI in [-1, 1] (gensim).")
+@click.option("--threads", type=int, default=None, help="Reader threads [default: all cores].")
+def phrases(corpus, output, threshold, min_count, passes, scoring, threads):
+    """Join frequent word pairs of CORPUS into phrases ("new york" -> new_york), as word2phrase."""
+    from .phrases import phrases as run_phrases
+
+    _check_paths(corpus, output, [])
+    if threshold is None:
+        threshold = 0.5 if scoring == "npmi" else 100.0
+    result = run_phrases(corpus, output, threshold, min_count, passes, scoring,
+                         (os.cpu_count() or 1) if threads is None else threads)
+    for p, stats in enumerate(result.passes, 1):
+        click.echo(f"pass {p}: threshold {stats.threshold:g}, {stats.words:,} words, {stats.joins:,} pairs joined",
+                   err=True)
+    click.echo(f"wrote {output}", err=True)
+
+
 for _command in (similar, analogy, evaluate, plot, export):
     cli.add_command(_command)
 
