@@ -27,6 +27,7 @@ _RANGES = {
     "threads": (1, 4096, True),
     "seed": (0, 2**63 - 1, True),
     "max_vocab": (0, None, True),
+    "sync_period": (1e-3, 3600.0, False),
 }
 
 
@@ -68,6 +69,7 @@ class TrainOptions:
     # gensim); "pair": word2vec.c's per-pair updates.
     batch: str = "window"
     force: bool = False  # allow softmax with a large vocabulary
+    sync_period: float = 0.1  # MPI only: seconds between averages of the frequent rows (w2v_cli.distributed)
 
     @property
     def final_alpha(self) -> float:

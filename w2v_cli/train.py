@@ -40,6 +40,7 @@ class TrainResult:
     words_trained: int  # corpus words trained by this call (less than all epochs' after --resume)
     threads: int
     notes: List[str]
+    rank: int = 0  # this process's MPI rank; only rank 0 writes output
 
     @property
     def words(self) -> List[str]:
@@ -57,20 +58,24 @@ class TrainResult:
         self.keyed_vectors(context).save(path, binary=binary)
 
 
-def _prepare_stream(corpus, opts: TrainOptions, vocab: Optional[Vocab], workdir: str):
-    """Passes 1 and 2.  Returns (vocab, stream, train_words, tokens, notes)."""
+def _prepare_stream(corpus, opts: TrainOptions, vocab: Optional[Vocab], workdir: str, cluster=None):
+    """Passes 1 and 2.  Returns (vocab, stream, train_words, tokens, notes).
+    Under MPI (``cluster``) the stream is this rank's share and train_words
+    counts the whole corpus."""
     notes: List[str] = []
     if isinstance(corpus, (str, bytes, os.PathLike)):
-        counted = corpus_mod.count_words(corpus, opts.min_count, opts.max_vocab)
+        counted = (cluster or corpus_mod).count_words(corpus, opts.min_count, opts.max_vocab)
         if vocab is not None:
             counted = _with_vocab(counted, vocab)
-        stream, train_words = corpus_mod.encode_corpus(corpus, counted, os.path.join(workdir, "ids.int32"))
+        stream, train_words = (cluster or corpus_mod).encode_corpus(corpus, counted, os.path.join(workdir, "ids.int32"))
     else:
         sentences = corpus_mod.as_byte_sentences(corpus)
         counted = corpus_mod.count_tokens(sentences(), opts.min_count, opts.max_vocab, source="corpus")
         if vocab is not None:
             counted = _with_vocab(counted, vocab)
         stream, train_words = corpus_mod.encode_tokens(sentences(), counted)
+        if cluster is not None:
+            stream, train_words = cluster.slice_stream(stream)
     if counted.truncated:
         n = counted.truncated
         notes.append(f"{n} distinct word{'s' if n > 1 else ''} longer than {corpus_mod.MAX_WORD_BYTES} bytes "
@@ -129,25 +134,44 @@ def train(corpus: Union[str, os.PathLike, Iterable[Sequence[str]]], options: Opt
     :class:`TrainResult` holding W, W' and the per-epoch loss.
     """
     from . import checkpoint as ckpt
+    from . import distributed
+
+    cluster = distributed.from_environment()  # None unless started by mpiexec -n N, N > 1
+    if cluster is not None:
+        # Every rank gets the same errors here and below; rank 0 reports them.
+        with distributed.everywhere():
+            return _train(cluster, corpus, options, vocab, progress and cluster.rank == 0, on_epoch,
+                          checkpoint if cluster.rank == 0 else None, resume, kwargs)
+    return _train(None, corpus, options, vocab, progress, on_epoch, checkpoint, resume, kwargs)
+
+
+def _train(cluster, corpus, options, vocab, progress, on_epoch, checkpoint, resume, kwargs) -> TrainResult:
+    from . import checkpoint as ckpt
 
     notes: List[str] = []
     state = None
     if resume is not None:
         state, vocab, opts, saved_corpus = ckpt.load(resume)
         notes.append(f"resuming from {resume} after {state.epoch} epochs; options and vocabulary come from the checkpoint")
+        if cluster is not None:
+            cluster.check_resume(saved_corpus, resume)
     else:
         opts = dataclasses.replace(options or TrainOptions(), **kwargs).validate()
     threads = state.threads if state is not None else opts.resolved_threads()
+    if cluster is not None and state is None and not opts.threads:
+        from .options import available_cores
+        threads = cluster.default_threads(available_cores())
     if state is None and opts.threads and opts.threads > threads:
         notes.append(f"--threads {opts.threads} capped at the {threads} cores of this machine")
 
     with _sigterm_as_interrupt(), tempfile.TemporaryDirectory(prefix="w2v-") as workdir:
         try:
-            vocab, stream, train_words, tokens, stream_notes = _prepare_stream(corpus, opts, vocab, workdir)
+            vocab, stream, train_words, tokens, stream_notes = _prepare_stream(corpus, opts, vocab, workdir, cluster)
         except KeyboardInterrupt:
             raise TrainingInterrupted("interrupted while reading the corpus; nothing was written") from None
         notes.extend(stream_notes)
-        corpus_info = {"stream_items": int(len(stream)), "train_words": int(train_words)}
+        corpus_info = {"stream_items": int(len(stream)), "train_words": int(train_words)} if cluster is None \
+            else cluster.corpus_info(train_words)
         if state is not None and saved_corpus != corpus_info:
             raise W2VError(f"corpus does not match checkpoint {resume}: it was trained on "
                            f"{saved_corpus['train_words']:,} words, this corpus has {train_words:,}")
@@ -163,11 +187,15 @@ def train(corpus: Union[str, os.PathLike, Iterable[Sequence[str]]], options: Opt
 
         done_at_start = _words_done(state, train_words)
         seconds = _run_epochs(stream, vocab, state, opts, train_words, progress, on_epoch, save_checkpoint,
-                              checkpoint)
+                              checkpoint, cluster)
         words_trained = _words_done(state, train_words) - done_at_start
         del stream  # release the memory map before the directory goes
+    if cluster is not None:
+        from . import distributed
+        cluster.make_identical(state.W, state.Wp)
+        notes.append(distributed.summary(cluster, threads, opts.epochs - (state.epoch - len(state.history))))
     return TrainResult(vocab, state.W, state.Wp, state.history, state.pair_history, tokens, train_words,
-                       seconds, words_trained, threads, notes)
+                       seconds, words_trained, threads, notes, cluster.rank if cluster is not None else 0)
 
 
 def _words_done(state, train_words: int) -> int:
@@ -186,9 +214,10 @@ def _fresh_state(W, Wp, threads: int):
                      history=[], pair_history=[], in_epoch=False)
 
 
-def _start_epoch(state, stream_len: int, seed: int) -> None:
+def _start_epoch(state, stream_len: int, seed: int, first_thread: int = 0) -> None:
     """Split the stream evenly between threads, seed each thread's RNG for this
-    epoch, zero the counters."""
+    epoch (threads are numbered from ``first_thread``: each MPI rank has its
+    own), zero the counters."""
     from .kernels.rng import thread_seed
     from .kernels.stream import PAD
 
@@ -196,19 +225,21 @@ def _start_epoch(state, stream_len: int, seed: int) -> None:
     state.spans[:, 0] = bounds[:-1]
     state.spans[:, 1] = bounds[1:]
     for t in range(state.threads):
-        state.rng[t * PAD] = thread_seed(seed, state.epoch, t)
+        state.rng[t * PAD] = thread_seed(seed, state.epoch, first_thread + t)
     for counter in (state.progress, state.loss_acc, state.pair_acc):
         counter[:] = 0
     state.in_epoch = True
 
 
 def _run_epochs(stream, vocab, state, opts: TrainOptions, train_words: int, progress: bool,
-                on_epoch, save_checkpoint, checkpoint_path) -> float:
+                on_epoch, save_checkpoint, checkpoint_path, cluster=None) -> float:
     import numba
     from .progress import TrainProgress
 
     epoch_kernel = _epoch_kernel(opts)
     numba.set_num_threads(state.threads)
+    if cluster is not None:
+        cluster.prepare_state(state)
     keep = keep_probabilities(vocab.counts, opts.sample)
     noise = pack_alias(*build_alias(noise_weights(vocab.counts, opts.ns_exponent)))
     total = train_words * opts.epochs
@@ -226,12 +257,16 @@ def _run_epochs(stream, vocab, state, opts: TrainOptions, train_words: int, prog
         while state.epoch < opts.epochs:
             epoch = state.epoch
             if not state.in_epoch:
-                _start_epoch(state, len(stream), opts.seed)
+                _start_epoch(state, len(stream), opts.seed, cluster.first_thread(state.threads) if cluster else 0)
             done_before = epoch * train_words
             args = (stream, state.spans, W, Wp, keep, noise, opts.window,
                     opts.negative, opts.alpha, opts.final_alpha, done_before, total,
                     state.progress, state.loss_acc, state.pair_acc, stop, state.rng)
+            sync = cluster.epoch_sync(state, opts.sync_period) if cluster is not None else None
+
             def poll():
+                if sync is not None:
+                    sync.watch(stop)  # a failed sync stops the kernel
                 bar.update(done_before + int(state.progress.sum()), state.loss_acc.sum(),
                            int(state.pair_acc.sum()))
                 # About once a second: a few MB of the stream stay resident, not all of it.
@@ -239,9 +274,11 @@ def _run_epochs(stream, vocab, state, opts: TrainOptions, train_words: int, prog
                     corpus_mod.release_pages(stream)
                     released[0] = time.perf_counter()
 
-            _run_in_worker(epoch_kernel, args, stop, poll)
-            pairs = int(state.pair_acc.sum())
-            mean_loss = float(state.loss_acc.sum() / pairs) if pairs else float("nan")
+            # Under MPI: rows averaged while the kernel runs, all of them once every rank is done.
+            with sync if sync is not None else contextlib.nullcontext():
+                _run_in_worker(epoch_kernel, args, stop, poll)
+            loss_sum, pairs = sync.totals() if sync is not None else (state.loss_acc.sum(), int(state.pair_acc.sum()))
+            mean_loss = float(loss_sum / pairs) if pairs else float("nan")
             # An epoch with no pairs (every word subsampled away) has no loss; that is not divergence.
             if (pairs and not np.isfinite(mean_loss)) or not np.isfinite(W).all() or not np.isfinite(Wp).all():
                 raise TrainingDiverged(
@@ -257,7 +294,7 @@ def _run_epochs(stream, vocab, state, opts: TrainOptions, train_words: int, prog
     except KeyboardInterrupt:
         done_words = _words_done(state, train_words)
         where = f"after {done_words:,} of {total:,} words ({100.0 * done_words / total:.1f} %)"
-        if checkpoint_path is None:
+        if checkpoint_path is None or cluster is not None:
             raise TrainingInterrupted(f"training interrupted {where}; nothing was written") from None
         save_checkpoint()
         raise TrainingInterrupted(

@@ -1,0 +1,537 @@
+"""Data-parallel training over MPI: ``mpiexec -n N w2v train ...``.
+
+Every rank runs the whole ``w2v train`` command.  What differs from one process:
+
+* **Detection** (:func:`launched_size`): from the launcher's environment
+  (PMI_SIZE from MPICH's hydra, OMPI_COMM_WORLD_SIZE from Open MPI), so a plain
+  run never imports mpi4py.
+* **Vocabulary** (:meth:`Cluster.count_words`): each rank counts its own
+  newline-aligned byte range of the corpus; rank 0 adds the counts in rank
+  order (so ties keep the order of first appearance) and broadcasts them, and
+  every rank builds the same vocabulary, identical to one process's.
+  Compressed files cannot be split by bytes: every rank reads them whole.
+* **Training** (:class:`EpochSync`): each rank trains its own id stream with
+  its Hogwild threads; a communication thread averages rows of W and W' every
+  ``--sync-period`` seconds while the kernel runs (the k-th sync averages the
+  top min(1024 * 2^ctz(k), V) rows, pWord2Vec's schedule: frequent words every
+  time, rare words exponentially less often), all rows at each epoch's end.
+  The same thread sums the words read by all ranks and writes the other ranks'
+  share into the extra progress slot the kernels add to their own words
+  (kernels/stream.py, ``words_done``), so the learning rate falls with the
+  words of the whole job.
+* **Faults**: every collective is non-blocking and polled against a deadline;
+  errors a rank hits alone stop the whole job (:func:`fail`: one line, then
+  ``MPI_Abort``); errors every rank hits alike are printed by rank 0 only.
+
+All MPI calls of the training loop are made by the communication thread (the
+main thread makes them only while that thread is not running), so MPI is used
+serialised, whatever thread level the library grants.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import threading
+import time
+import zlib
+from typing import List, Optional
+
+import numpy as np
+
+from .errors import W2VError
+
+SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE")
+RANK_VARIABLES = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "MV2_COMM_WORLD_RANK")
+LOCAL_SIZE_VARIABLES = ("MPI_LOCALNRANKS", "OMPI_COMM_WORLD_LOCAL_SIZE", "MV2_COMM_WORLD_LOCAL_SIZE")
+# pWord2Vec's schedule: sync k averages the top min(FIRST_ROWS * 2^ctz(k), V) rows.
+FIRST_ROWS = 1024
+# Rows are averaged in blocks of at most this many floats per matrix, so a sync
+# of a large vocabulary needs a bounded buffer.
+BLOCK_FLOATS = 1 << 22
+# Seconds without an answer from the other ranks before a rank gives up on them:
+# during training (a sync is due every --sync-period) and elsewhere (a rank may be
+# compiling kernels or writing a checkpoint while the others wait).
+SYNC_TIMEOUT = float(os.environ.get("W2V_MPI_TIMEOUT", "20"))
+START_TIMEOUT = float(os.environ.get("W2V_MPI_START_TIMEOUT", "600"))
+
+
+def _first_int(names) -> Optional[int]:
+    for name in names:
+        value = os.environ.get(name)
+        if value is not None and value.strip().isdigit():
+            return int(value)
+    return None
+
+
+def launched_size() -> int:
+    """Processes in this MPI job according to the launcher (1 without one)."""
+    return _first_int(SIZE_VARIABLES) or 1
+
+
+def launched_rank() -> int:
+    """This process's rank according to the launcher (0 without one)."""
+    return _first_int(RANK_VARIABLES) or 0
+
+
+def from_environment() -> Optional["Cluster"]:
+    """The job's :class:`Cluster` when started by mpiexec with more than one
+    process, else None (and mpi4py is not imported)."""
+    if launched_size() <= 1:
+        return None
+    return Cluster.connect()
+
+
+class PeerLost(W2VError):
+    """No answer from the other ranks before the deadline."""
+
+
+class Everywhere(W2VError):
+    """An error every rank raised alike: rank 0 reports it, the others stay quiet."""
+
+
+@contextlib.contextmanager
+def everywhere():
+    """Mark the W2VErrors raised inside as raised by every rank alike (bad
+    options, a corpus or checkpoint every rank reads, divergence of the averaged
+    vectors), except those only this rank can have: a lost peer, an interrupt."""
+    from .errors import TrainingInterrupted
+    try:
+        yield
+    except W2VError as exc:
+        if not isinstance(exc, (PeerLost, TrainingInterrupted)):
+            exc.everywhere = True
+        raise
+
+
+def is_everywhere(exc: BaseException) -> bool:
+    return isinstance(exc, Everywhere) or getattr(exc, "everywhere", False)
+
+
+def _ctz(k: int) -> int:
+    return (k & -k).bit_length() - 1
+
+
+def sync_rows(k: int, n_words: int) -> int:
+    """Rows averaged by the k-th sync (k >= 1) of a vocabulary of ``n_words``."""
+    return min(FIRST_ROWS << min(_ctz(k), 40), n_words)
+
+
+def byte_share(size_bytes: int, rank: int, size: int, newline_after) -> tuple:
+    """[start, end) of ``rank``'s share of a file of ``size_bytes``: equal byte
+    ranges moved forward to line starts, so every line belongs to one rank.
+    ``newline_after(pos)`` gives the position after the first newline at or
+    after ``pos`` (or ``size_bytes``)."""
+    def boundary(r):
+        if r == 0:
+            return 0
+        if r == size:
+            return size_bytes
+        return newline_after(r * size_bytes // size - 1)
+    return boundary(rank), boundary(rank + 1)
+
+
+def _newline_finder(path: str, size_bytes: int):
+    def newline_after(pos: int) -> int:
+        with open(path, "rb") as fh:
+            fh.seek(pos)
+            while True:
+                block = fh.read(1 << 16)
+                if not block:
+                    return size_bytes
+                i = block.find(b"\n")
+                if i >= 0:
+                    return pos + i + 1
+                pos += len(block)
+    return newline_after
+
+
+class Cluster:
+    """This process's place in the MPI job, and the collectives w2v needs."""
+
+    def __init__(self, MPI, comm):
+        self.MPI = MPI
+        self.comm = comm
+        self.rank = comm.Get_rank()
+        self.size = comm.Get_size()
+        self.local_stream_items = 0
+        self.local_train_words = 0
+
+    @classmethod
+    def connect(cls) -> "Cluster":
+        try:
+            import mpi4py
+        except ImportError:
+            raise W2VError("started by mpiexec, but mpi4py is not installed; "
+                           "install it with: pip install 'w2v-cli[mpi]'") from None
+        # Errors come back as exceptions (not an abort inside the library), so
+        # they can be reported in one line.
+        mpi4py.rc.thread_level = "multiple"
+        mpi4py.rc.errors = "exception"
+        from mpi4py import MPI
+        comm = MPI.COMM_WORLD.Dup()
+        return cls(MPI, comm)
+
+    # -- polling collectives ------------------------------------------------------
+
+    def wait(self, request, what: str, timeout: float, stop=None) -> None:
+        """Poll ``request`` until done; a few milliseconds of sleep between
+        polls leave the cores to the kernels.  Raises PeerLost after ``timeout``."""
+        start = time.monotonic()
+        pause = 2e-5
+        while not request.Test():
+            waited = time.monotonic() - start
+            if waited > timeout:
+                raise PeerLost(f"no answer from the other ranks for {waited:.0f} s while {what}: "
+                               f"a rank died or hangs; nothing was written")
+            time.sleep(pause)
+            pause = min(pause * 2, 2e-3)
+
+    def allreduce(self, array: np.ndarray, what: str, timeout: float = START_TIMEOUT) -> np.ndarray:
+        """Sum ``array`` over ranks, in place."""
+        self.wait(self.comm.Iallreduce(self.MPI.IN_PLACE, array, op=self.MPI.SUM), what, timeout)
+        return array
+
+    def barrier(self, what: str, timeout: float = START_TIMEOUT) -> None:
+        self.wait(self.comm.Ibarrier(), what, timeout)
+
+    def agree(self, step, *args, **kwargs):
+        """Run ``step`` here, then learn whether it failed on any rank.  If it
+        did, every rank raises the first failing rank's error (:class:`Everywhere`:
+        the message is printed once, by rank 0)."""
+        try:
+            value, message = step(*args, **kwargs), None
+        except W2VError as exc:
+            value, message = None, str(exc)
+        self.barrier("waiting for the other ranks to read the corpus")
+        messages = self.comm.allgather(message)
+        first = next((m for m in messages if m is not None), None)
+        if first is not None:
+            raise Everywhere(first)
+        return value
+
+    # -- corpus ---------------------------------------------------------------------
+
+    def _splittable(self, path) -> bool:
+        from .corpus import _OPENERS
+        return os.path.splitext(os.fspath(path))[1].lower() not in _OPENERS
+
+    def share(self, path) -> tuple:
+        """This rank's byte range [start, end) of an uncompressed corpus."""
+        path = os.fspath(path)
+        size_bytes = os.path.getsize(path)
+        return byte_share(size_bytes, self.rank, self.size, _newline_finder(path, size_bytes))
+
+    def count_words(self, path, min_count: int, max_vocab: int):
+        """Pass 1, split between ranks; returns the same CountResult on every
+        rank, equal to :func:`corpus.count_words` of the whole file."""
+        from . import corpus
+        source = f"corpus {os.fspath(path)}"
+        if not self._splittable(path):
+            return self.agree(corpus.count_words, path, min_count, max_vocab)
+
+        def tally():
+            corpus.open_corpus(path).close()  # the one-line errors for a missing or odd file
+            chunks = corpus.iter_chunks(path, *self.share(path))
+            return corpus.tally_tokens((chunk.split() for chunk in chunks), max_vocab)
+
+        counts, tokens = self.agree(tally)
+        self.barrier("merging the vocabulary")
+        parts = self.comm.gather((counts, tokens), root=0)
+        if self.rank == 0:
+            counts, tokens = parts[0]
+            for more, n in parts[1:]:
+                counts.update(more)  # adds; new words keep their order of first appearance
+                tokens += n
+        counts, tokens = self.comm.bcast((counts, tokens) if self.rank == 0 else None, root=0)
+        return self.agree(corpus.count_result, counts, tokens, min_count, max_vocab, source)
+
+    def encode_corpus(self, path, counted, out_path):
+        """Pass 2 of this rank's share; returns (this rank's id stream, the
+        in-vocabulary words of the whole corpus)."""
+        from . import corpus
+        if self._splittable(path):
+            stream, words = self.agree(corpus.encode_chunks, corpus.iter_chunks(path, *self.share(path)),
+                                       counted, out_path)
+        else:
+            whole, _ = self.agree(corpus.encode_corpus, path, counted, out_path)
+            lo, hi = self.rank * len(whole) // self.size, (self.rank + 1) * len(whole) // self.size
+            stream = whole[lo:hi]
+            words = int(np.count_nonzero(stream >= 0))
+        return stream, self.settle_stream(stream, words)
+
+    def slice_stream(self, stream):
+        """This rank's part of an id stream every rank built alike (an in-memory corpus)."""
+        lo, hi = self.rank * len(stream) // self.size, (self.rank + 1) * len(stream) // self.size
+        part = stream[lo:hi]
+        return part, self.settle_stream(part, int(np.count_nonzero(part >= 0)))
+
+    def settle_stream(self, stream, words: int) -> int:
+        """Record this rank's share; return the words of all ranks."""
+        self.local_stream_items = len(stream)
+        self.local_train_words = words
+        totals = self.allreduce(np.array([len(stream), words], np.int64), "counting the corpus")
+        self.stream_items = int(totals[0])
+        return int(totals[1])
+
+    def corpus_info(self, train_words: int) -> dict:
+        """What a checkpoint records about the corpus, for the whole job."""
+        return {"stream_items": self.stream_items, "train_words": int(train_words), "ranks": self.size}
+
+    def check_resume(self, saved: dict, path) -> None:
+        ranks = saved.get("ranks", 1)
+        if ranks != self.size:
+            raise Everywhere(f"checkpoint {path} was written by a run on {ranks} process(es); "
+                             f"resume it with mpiexec -n {ranks}")
+
+    # -- training -------------------------------------------------------------------
+
+    def default_threads(self, cores: int) -> int:
+        """Threads per rank when --threads is not given: this host's cores
+        shared among the ranks on this host."""
+        local = _first_int(LOCAL_SIZE_VARIABLES) or 1
+        return max(1, cores // local)
+
+    def first_thread(self, threads: int) -> int:
+        """Global index of this rank's first thread (so every thread of the job
+        draws its own random numbers)."""
+        return self.rank * threads
+
+    def prepare_state(self, state) -> None:
+        """Give ``progress`` the slot for the other ranks' words (kernels/stream.py)."""
+        from .kernels.stream import PAD
+        need = (state.threads + 1) * PAD
+        if state.progress.shape[0] < need:
+            grown = np.zeros(need, np.int64)
+            grown[:state.progress.shape[0]] = state.progress
+            state.progress = grown
+
+    def epoch_sync(self, state, sync_period: float) -> "EpochSync":
+        if getattr(self, "reference", None) is None:
+            # The rows as last agreed by all ranks (identical everywhere: the same
+            # seed or checkpoint, then the same sums).
+            self.reference = (state.W.copy(), state.Wp.copy())
+        return EpochSync(self, state, sync_period)
+
+    def same_everywhere(self, *arrays) -> bool:
+        """True when these arrays hash alike on every rank."""
+        h = 0
+        for a in arrays:
+            h = zlib.crc32(memoryview(np.ascontiguousarray(a)).cast("B"), h)
+        hashes = self.comm.allgather(h)
+        if os.environ.get("W2V_MPI_DEBUG"):
+            print(f"w2v-mpi rank {self.rank}: vectors crc32 {h:08x}", file=sys.stderr, flush=True)
+        return len(set(hashes)) == 1
+
+    def make_identical(self, *arrays) -> None:
+        """Guarantee bit-identical arrays on every rank (an allreduce may round
+        differently on different ranks with more than two): rank 0's win."""
+        if self.same_everywhere(*arrays):
+            return
+        for a in arrays:
+            self.wait(self.comm.Ibcast(a, root=0), "sharing the final vectors", START_TIMEOUT)
+        self.same_everywhere(*arrays)
+
+
+class SyncStats:
+    """What the communication thread did, for the closing note and the benchmark."""
+
+    def __init__(self):
+        self.syncs = 0
+        self.rows = 0  # rows of each matrix averaged by the periodic syncs
+        self.bytes = 0  # payload this rank put into allreduces (rows, not protocol)
+        self.full_bytes = 0
+        self.busy = 0.0  # seconds inside syncs (copy, allreduce, write-back)
+        self.wall = 0.0  # seconds of the epochs
+
+
+class EpochSync:
+    """The communication thread of one epoch.
+
+    ``with sync: kernel()`` starts the thread before the kernel runs and, when
+    the kernel is done, waits until every rank's kernel is done and the rows
+    are fully averaged; afterwards :meth:`totals` gives the loss and pair
+    counts of all ranks.
+    """
+
+    stats = SyncStats()
+    syncs_done = 0  # k of pWord2Vec's schedule, counted over the whole run
+
+    def __init__(self, cluster: Cluster, state, period: float):
+        from .kernels.stream import PAD
+        self.cluster = cluster
+        self.state = state
+        self.period = period
+        self.others_slot = state.threads * PAD
+        self.local_done = threading.Event()
+        self.abandon = threading.Event()
+        self.finished = threading.Event()
+        self.error: List[BaseException] = []
+        self.sums = np.zeros(4)
+        self.kill_after = _test_kill_after(cluster.rank)
+
+    def __enter__(self):
+        self.started = time.perf_counter()
+        self.thread = threading.Thread(target=self._run, name="w2v-mpi", daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if kind is not None:
+            self.abandon.set()  # the job ends: fail() aborts it
+            return False
+        self.local_done.set()
+        while not self.finished.wait(0.05):
+            pass
+        EpochSync.stats.wall += time.perf_counter() - self.started
+        if self.error:
+            raise self.error[0]
+        return False
+
+    def watch(self, stop: np.ndarray) -> None:
+        """Called by the training loop's poll: a failed sync stops the kernel."""
+        if self.error:
+            stop[0] = 1
+
+    def totals(self):
+        """(loss sum, pairs) of all ranks this epoch."""
+        return float(self.sums[2]), int(self.sums[3])
+
+    def _run(self):
+        try:
+            self._loop()
+        except BaseException as exc:  # surfaced by __exit__ or watch()
+            self.error.append(exc)
+        finally:
+            self.finished.set()
+
+    def _loop(self):
+        c = self.cluster
+        state = self.state
+        timeout = START_TIMEOUT  # the first sync waits for ranks still starting
+        next_at = time.perf_counter()
+        while True:
+            next_at += self.period
+            while time.perf_counter() < next_at and not self.local_done.is_set():
+                if self.abandon.is_set():
+                    return
+                time.sleep(min(0.01, self.period))
+            if self.abandon.is_set():
+                return
+            done = self.local_done.is_set()
+            mine = int(state.progress[:self.others_slot].sum())
+            if self.kill_after is not None and mine >= self.kill_after:
+                os.kill(os.getpid(), 9)  # test hook: die the hardest way, mid-run
+            small = np.array([mine, 0.0 if done else 1.0, state.loss_acc.sum(), state.pair_acc.sum()])
+            c.allreduce(small, "summing word counts", timeout)
+            timeout = SYNC_TIMEOUT
+            state.progress[self.others_slot] = int(small[0]) - mine
+            if small[1] == 0:  # every rank's kernel is done
+                self.sums = small
+                self._average_all()
+                return
+            EpochSync.syncs_done += 1
+            self._average_top(sync_rows(EpochSync.syncs_done, state.W.shape[0]))
+
+    def _blocks(self, n_rows: int):
+        dim = self.state.W.shape[1]
+        step = max(1, BLOCK_FLOATS // max(dim, 1))
+        for lo in range(0, n_rows, step):
+            yield lo, min(n_rows, lo + step)
+
+    def _merge(self, n_rows: int, what: str) -> int:
+        """Merge rows [0, n_rows) of W and W' across ranks: every rank's change
+        since the last merge (its row minus the reference) is summed, and the
+        reference moves to reference + sum.  Summing, not averaging: a rare
+        word trained on one rank keeps its whole update, as it would under
+        Hogwild threads (averaging would halve it, and cost about 0.1 WS353
+        on GCIDE with 2 ranks).  The kernel may write the rows meanwhile: each
+        rank adds (new - its snapshot), so those writes are kept, and once the
+        kernels are done every rank ends with exactly the new reference.
+        Returns the payload bytes."""
+        c = self.cluster
+        W, Wp = self.state.W, self.state.Wp
+        Wr, Wpr = c.reference
+        sent = 0
+        for lo, hi in self._blocks(n_rows):
+            n = hi - lo
+            snap = np.concatenate((W[lo:hi], Wp[lo:hi]))
+            ref = np.concatenate((Wr[lo:hi], Wpr[lo:hi]))
+            total = snap - ref
+            c.allreduce(total, what, SYNC_TIMEOUT)
+            total += ref  # the new reference
+            Wr[lo:hi] = total[:n]
+            Wpr[lo:hi] = total[n:]
+            total -= snap
+            W[lo:hi] += total[:n]
+            Wp[lo:hi] += total[n:]
+            sent += total.nbytes
+        return sent
+
+    def _average_top(self, n_rows: int) -> None:
+        start = time.perf_counter()
+        EpochSync.stats.bytes += self._merge(n_rows, "merging rows")
+        EpochSync.stats.syncs += 1
+        EpochSync.stats.rows += n_rows
+        EpochSync.stats.busy += time.perf_counter() - start
+
+    def _average_all(self) -> None:
+        """The epoch-end merge of every row (the kernels are done)."""
+        start = time.perf_counter()
+        n = self.state.W.shape[0]
+        EpochSync.stats.full_bytes += self._merge(n, "merging the vectors at the end of the epoch")
+        EpochSync.stats.busy += time.perf_counter() - start
+        W, Wp = self.state.W, self.state.Wp
+        W[:] = self.cluster.reference[0]  # exact: no float rounding left between ranks
+        Wp[:] = self.cluster.reference[1]
+
+
+def _test_kill_after(rank: int) -> Optional[int]:
+    """Test hook: W2V_MPI_TEST_KILL="RANK:WORDS" makes that rank SIGKILL itself
+    once its threads have read WORDS words."""
+    spec = os.environ.get("W2V_MPI_TEST_KILL")
+    if not spec:
+        return None
+    who, _, words = spec.partition(":")
+    return int(words or 0) if int(who) == rank else None
+
+
+def summary(cluster: Cluster, threads: int, epochs: int) -> str:
+    """The closing note on communication (rank 0 prints it)."""
+    s = EpochSync.stats
+    per_sync = s.bytes / s.syncs if s.syncs else 0
+    share = s.busy / s.wall if s.wall else 0.0
+    return (f"mpi: {cluster.size} ranks x {threads} threads; {s.syncs} syncs averaging {s.rows / max(s.syncs, 1):,.0f} "
+            f"rows each ({per_sync / 1e6:.2f} MB per sync, {s.bytes / max(epochs, 1) / 1e6:.1f} MB per epoch) "
+            f"+ {s.full_bytes / max(epochs, 1) / 1e6:.1f} MB full average per epoch, payload per rank; "
+            f"syncing {100 * share:.1f} % of the epochs' wall time")
+
+
+def mpi_started() -> bool:
+    return "mpi4py.MPI" in sys.modules
+
+
+def end_job(message: Optional[str], code: int, exc: Optional[BaseException] = None) -> None:
+    """How a rank of an MPI job leaves after an error (never returns).
+
+    Errors every rank raised alike are printed by rank 0 only; others by the
+    rank that had them, naming it.  Then MPI_Abort ends the whole job at once
+    (no rank is left waiting in a collective), with the library's own abort
+    banner sent to /dev/null.  Before MPI is started (bad options) every rank
+    simply exits.
+    """
+    rank, size = launched_rank(), launched_size()
+    alike = exc is None or is_everywhere(exc)
+    if message and (rank == 0 or not alike):
+        prefix = f"error: rank {rank} of {size}: " if rank != 0 and not alike else "error: "
+        print(prefix + message, file=sys.stderr, flush=True)
+    if not mpi_started():
+        sys.exit(code)
+    # Give the launcher a moment to forward rank 0's line before anyone tears the job down.
+    time.sleep(0.3 if rank == 0 or not alike else 1.0)
+    with contextlib.suppress(OSError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+    from mpi4py import MPI
+    MPI.COMM_WORLD.Abort(code)
+    os._exit(code)
