@@ -83,8 +83,12 @@ def from_environment() -> Optional["Cluster"]:
     return Cluster.connect()
 
 
-class PeerLost(W2VError):
-    """No answer from the other ranks before the deadline."""
+class RankFailed(W2VError):
+    """An error of this rank alone: it reports it, naming itself, and ends the job."""
+
+
+class PeerLost(RankFailed):
+    """Another rank died, or gave no answer before the deadline."""
 
 
 class Everywhere(W2VError):
@@ -100,13 +104,26 @@ def everywhere():
     try:
         yield
     except W2VError as exc:
-        if not isinstance(exc, (PeerLost, TrainingInterrupted)):
+        if not isinstance(exc, (RankFailed, TrainingInterrupted)):
             exc.everywhere = True
         raise
 
 
 def is_everywhere(exc: BaseException) -> bool:
     return isinstance(exc, Everywhere) or getattr(exc, "everywhere", False)
+
+
+def _peer_failed(signum, frame):
+    raise PeerLost("another rank of the job died (mpiexec reported a failed process); nothing was written")
+
+
+def _report_failed_peers() -> None:
+    """MPICH's mpiexec, when not told to kill the job on a failure
+    (``-disable-auto-cleanup``), tells the survivors with SIGUSR1, whose default
+    action ends a process without a word; turn it into a one-line error."""
+    import signal
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGUSR1, _peer_failed)
 
 
 def _ctz(k: int) -> int:
@@ -157,6 +174,10 @@ class Cluster:
         self.size = comm.Get_size()
         self.local_stream_items = 0
         self.local_train_words = 0
+        # True when rank 0 writes a checkpoint between epochs: the others then
+        # wait for it at the next epoch's first sync, with the start-up deadline.
+        self.slow_epoch_starts = False
+        self.first_sync_done = False
 
     @classmethod
     def connect(cls) -> "Cluster":
@@ -171,6 +192,7 @@ class Cluster:
         mpi4py.rc.errors = "exception"
         from mpi4py import MPI
         comm = MPI.COMM_WORLD.Dup()
+        _report_failed_peers()
         return cls(MPI, comm)
 
     # -- polling collectives ------------------------------------------------------
@@ -245,7 +267,19 @@ class Cluster:
                 counts.update(more)  # adds; new words keep their order of first appearance
                 tokens += n
         counts, tokens = self.comm.bcast((counts, tokens) if self.rank == 0 else None, root=0)
-        return self.agree(corpus.count_result, counts, tokens, min_count, max_vocab, source)
+        counted = self.agree(corpus.count_result, counts, tokens, min_count, max_vocab, source)
+        self.debug("vocabulary", "\n".join(counted.vocab.words).encode("utf-8"), counted.vocab.counts)
+        return counted
+
+    def debug(self, what: str, *parts) -> None:
+        """With W2V_MPI_DEBUG set, print a crc32 of ``parts`` (bytes or arrays)
+        on every rank, so a test can see they agree."""
+        if not os.environ.get("W2V_MPI_DEBUG"):
+            return
+        h = 0
+        for p in parts:
+            h = zlib.crc32(p if isinstance(p, bytes) else memoryview(np.ascontiguousarray(p)).cast("B"), h)
+        print(f"w2v-mpi rank {self.rank}: {what} crc32 {h:08x}", file=sys.stderr, flush=True)
 
     def encode_corpus(self, path, counted, out_path):
         """Pass 2 of this rank's share; returns (this rank's id stream, the
@@ -319,19 +353,16 @@ class Cluster:
         h = 0
         for a in arrays:
             h = zlib.crc32(memoryview(np.ascontiguousarray(a)).cast("B"), h)
-        hashes = self.comm.allgather(h)
-        if os.environ.get("W2V_MPI_DEBUG"):
-            print(f"w2v-mpi rank {self.rank}: vectors crc32 {h:08x}", file=sys.stderr, flush=True)
-        return len(set(hashes)) == 1
+        self.barrier("comparing the final vectors")
+        return len(set(self.comm.allgather(h))) == 1
 
     def make_identical(self, *arrays) -> None:
         """Guarantee bit-identical arrays on every rank (an allreduce may round
         differently on different ranks with more than two): rank 0's win."""
-        if self.same_everywhere(*arrays):
-            return
-        for a in arrays:
-            self.wait(self.comm.Ibcast(a, root=0), "sharing the final vectors", START_TIMEOUT)
-        self.same_everywhere(*arrays)
+        if not self.same_everywhere(*arrays):
+            for a in arrays:
+                self.wait(self.comm.Ibcast(a, root=0), "sharing the final vectors", START_TIMEOUT)
+        self.debug("final vectors", *arrays)
 
 
 class SyncStats:
@@ -369,7 +400,7 @@ class EpochSync:
         self.finished = threading.Event()
         self.error: List[BaseException] = []
         self.sums = np.zeros(4)
-        self.kill_after = _test_kill_after(cluster.rank)
+        self.test_hook = _test_hook(cluster.rank)
 
     def __enter__(self):
         self.started = time.perf_counter()
@@ -409,7 +440,8 @@ class EpochSync:
     def _loop(self):
         c = self.cluster
         state = self.state
-        timeout = START_TIMEOUT  # the first sync waits for ranks still starting
+        # The first sync waits for ranks still starting (or for rank 0's checkpoint).
+        timeout = START_TIMEOUT if c.slow_epoch_starts or not c.first_sync_done else SYNC_TIMEOUT
         next_at = time.perf_counter()
         while True:
             next_at += self.period
@@ -421,11 +453,14 @@ class EpochSync:
                 return
             done = self.local_done.is_set()
             mine = int(state.progress[:self.others_slot].sum())
-            if self.kill_after is not None and mine >= self.kill_after:
-                os.kill(os.getpid(), 9)  # test hook: die the hardest way, mid-run
+            if self.test_hook and state.epoch * c.local_train_words + mine >= self.test_hook[1]:
+                if self.test_hook[0] == "KILL":
+                    os.kill(os.getpid(), 9)  # die the hardest way, mid-run
+                raise RankFailed("failure injected by W2V_MPI_TEST_FAIL")
             small = np.array([mine, 0.0 if done else 1.0, state.loss_acc.sum(), state.pair_acc.sum()])
             c.allreduce(small, "summing word counts", timeout)
             timeout = SYNC_TIMEOUT
+            c.first_sync_done = True
             state.progress[self.others_slot] = int(small[0]) - mine
             if small[1] == 0:  # every rank's kernel is done
                 self.sums = small
@@ -487,14 +522,17 @@ class EpochSync:
         Wp[:] = self.cluster.reference[1]
 
 
-def _test_kill_after(rank: int) -> Optional[int]:
-    """Test hook: W2V_MPI_TEST_KILL="RANK:WORDS" makes that rank SIGKILL itself
-    once its threads have read WORDS words."""
-    spec = os.environ.get("W2V_MPI_TEST_KILL")
-    if not spec:
-        return None
-    who, _, words = spec.partition(":")
-    return int(words or 0) if int(who) == rank else None
+def _test_hook(rank: int):
+    """Test hooks: W2V_MPI_TEST_KILL="RANK:WORDS" makes that rank SIGKILL itself
+    once its threads have read WORDS words (over all epochs); W2V_MPI_TEST_FAIL
+    makes it fail with an error instead.  Returns (action, words) or None."""
+    for action in ("KILL", "FAIL"):
+        spec = os.environ.get(f"W2V_MPI_TEST_{action}")
+        if spec:
+            who, _, words = spec.partition(":")
+            if int(who) == rank:
+                return action, int(words or 0)
+    return None
 
 
 def summary(cluster: Cluster, threads: int, epochs: int) -> str:
@@ -522,7 +560,8 @@ def end_job(message: Optional[str], code: int, exc: Optional[BaseException] = No
     simply exits.
     """
     rank, size = launched_rank(), launched_size()
-    alike = exc is None or is_everywhere(exc)
+    # Before MPI starts, every rank has only parsed the same command line.
+    alike = exc is None or is_everywhere(exc) or not mpi_started()
     if message and (rank == 0 or not alike):
         prefix = f"error: rank {rank} of {size}: " if rank != 0 and not alike else "error: "
         print(prefix + message, file=sys.stderr, flush=True)

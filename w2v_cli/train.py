@@ -138,6 +138,7 @@ def train(corpus: Union[str, os.PathLike, Iterable[Sequence[str]]], options: Opt
 
     cluster = distributed.from_environment()  # None unless started by mpiexec -n N, N > 1
     if cluster is not None:
+        cluster.slow_epoch_starts = checkpoint is not None
         # Every rank gets the same errors here and below; rank 0 reports them.
         with distributed.everywhere():
             return _train(cluster, corpus, options, vocab, progress and cluster.rank == 0, on_epoch,
