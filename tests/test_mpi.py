@@ -153,3 +153,27 @@ def test_a_silent_peer_times_out():
     with pytest.raises(PeerLost, match="no answer from the other ranks for 0 s while merging rows"):
         cluster.wait(_NeverDone(), "merging rows", timeout=0.3)
     assert 0.3 <= time.monotonic() - start < 5
+
+
+@needs_mpi
+def test_checkpoint_resumes_with_the_same_number_of_ranks(tmp_path, planted_corpus):
+    ckpt = tmp_path / "run.ckpt.npz"
+    out = tmp_path / "v.txt"
+    args = ("--threads", 1, "--dim", 16, "--min-count", 1, "-q")
+    # Rank 1 fails in the third epoch: the checkpoint rank 0 wrote after epoch 2 survives.
+    proc, _ = run_mpi(2, "train", planted_corpus, "-o", out, "--epochs", 5, "--checkpoint", ckpt, *args,
+                      env={"W2V_MPI_TEST_FAIL": "1:40000"})
+    assert proc.returncode != 0 and ckpt.exists() and not out.exists()
+    proc, _ = run_mpi(3, "train", planted_corpus, "-o", out, "--resume", ckpt, *args)
+    assert proc.returncode == 1 and not out.exists()
+    assert proc.stderr.strip().splitlines() == [
+        f"error: checkpoint {ckpt} was written by 2 processes, this run has 3; resume it with mpiexec -n 2 w2v train"]
+    r = run_w2v("train", planted_corpus, "-o", out, "--resume", ckpt, *args, env=_clean_env())
+    assert r.returncode == 1 and "resume it with mpiexec -n 2 w2v train" in r.stderr
+    proc, _ = run_mpi(2, "train", planted_corpus, "-o", out, "--resume", ckpt, *args, env={"W2V_MPI_DEBUG": "1"})
+    assert proc.returncode == 0, proc.stderr
+    assert "resuming from" in proc.stderr and "after 2 epochs" in proc.stderr
+    finals = crc_lines(proc.stderr, "final vectors")
+    assert sorted(finals) == [0, 1] and finals[0] == finals[1]
+    words, vectors = load_text_vectors(out)
+    assert group_precision(words, vectors) >= 0.9

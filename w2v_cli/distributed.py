@@ -126,6 +126,16 @@ def _report_failed_peers() -> None:
         signal.signal(signal.SIGUSR1, _peer_failed)
 
 
+def check_resume(saved_corpus: dict, path, size: int) -> None:
+    """A checkpoint continues only with the number of processes that wrote it
+    (each rank's share of the corpus depends on it)."""
+    ranks = saved_corpus.get("ranks", 1)
+    if ranks != size:
+        how = f"mpiexec -n {ranks} w2v train" if ranks > 1 else "w2v train without mpiexec"
+        raise W2VError(f"checkpoint {path} was written by {ranks} process{'es' if ranks > 1 else ''}, "
+                       f"this run has {size}; resume it with {how}")
+
+
 def _ctz(k: int) -> int:
     return (k & -k).bit_length() - 1
 
@@ -313,11 +323,6 @@ class Cluster:
         """What a checkpoint records about the corpus, for the whole job."""
         return {"stream_items": self.stream_items, "train_words": int(train_words), "ranks": self.size}
 
-    def check_resume(self, saved: dict, path) -> None:
-        ranks = saved.get("ranks", 1)
-        if ranks != self.size:
-            raise Everywhere(f"checkpoint {path} was written by a run on {ranks} process(es); "
-                             f"resume it with mpiexec -n {ranks}")
 
     # -- training -------------------------------------------------------------------
 
@@ -453,14 +458,14 @@ class EpochSync:
                 return
             done = self.local_done.is_set()
             mine = int(state.progress[:self.others_slot].sum())
-            if self.test_hook and state.epoch * c.local_train_words + mine >= self.test_hook[1]:
-                if self.test_hook[0] == "KILL":
-                    os.kill(os.getpid(), 9)  # die the hardest way, mid-run
-                raise RankFailed("failure injected by W2V_MPI_TEST_FAIL")
             small = np.array([mine, 0.0 if done else 1.0, state.loss_acc.sum(), state.pair_acc.sum()])
             c.allreduce(small, "summing word counts", timeout)
             timeout = SYNC_TIMEOUT
             c.first_sync_done = True
+            if self.test_hook and state.epoch * c.local_train_words + mine >= self.test_hook[1]:
+                if self.test_hook[0] == "KILL":
+                    os.kill(os.getpid(), 9)  # die the hardest way, mid-run
+                raise RankFailed("failure injected by W2V_MPI_TEST_FAIL")
             state.progress[self.others_slot] = int(small[0]) - mine
             if small[1] == 0:  # every rank's kernel is done
                 self.sums = small

@@ -154,8 +154,8 @@ def _train(cluster, corpus, options, vocab, progress, on_epoch, checkpoint, resu
     if resume is not None:
         state, vocab, opts, saved_corpus = ckpt.load(resume)
         notes.append(f"resuming from {resume} after {state.epoch} epochs; options and vocabulary come from the checkpoint")
-        if cluster is not None:
-            cluster.check_resume(saved_corpus, resume)
+        from .distributed import check_resume
+        check_resume(saved_corpus, resume, cluster.size if cluster is not None else 1)
     else:
         opts = dataclasses.replace(options or TrainOptions(), **kwargs).validate()
     threads = state.threads if state is not None else opts.resolved_threads()
