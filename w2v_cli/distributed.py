@@ -50,6 +50,8 @@ FIRST_ROWS = 1024
 # Rows are averaged in blocks of at most this many floats per matrix, so a sync
 # of a large vocabulary needs a bounded buffer.
 BLOCK_FLOATS = 1 << 22
+# Longest sleep between polls of a row merge (seconds).
+ROWS_POLL = float(os.environ.get("W2V_MPI_ROWS_POLL", "1e-4"))
 # Seconds without an answer from the other ranks before a rank gives up on them:
 # during training (a sync is due every --sync-period) and elsewhere (a rank may be
 # compiling kernels or writing a checkpoint while the others wait).
@@ -207,22 +209,24 @@ class Cluster:
 
     # -- polling collectives ------------------------------------------------------
 
-    def wait(self, request, what: str, timeout: float, stop=None) -> None:
-        """Poll ``request`` until done; a few milliseconds of sleep between
-        polls leave the cores to the kernels.  Raises PeerLost after ``timeout``."""
+    def wait(self, request, what: str, timeout: float, longest_pause: float = 2e-3) -> None:
+        """Poll ``request`` until done, sleeping between polls (up to
+        ``longest_pause``) to leave the cores to the kernels; MPI moves data
+        only while polled.  Raises PeerLost after ``timeout``."""
         start = time.monotonic()
-        pause = 2e-5
+        pause = 1e-5
         while not request.Test():
             waited = time.monotonic() - start
             if waited > timeout:
                 raise PeerLost(f"no answer from the other ranks for {waited:.0f} s while {what}: "
                                f"a rank died or hangs; nothing was written")
             time.sleep(pause)
-            pause = min(pause * 2, 2e-3)
+            pause = min(pause * 2, longest_pause)
 
-    def allreduce(self, array: np.ndarray, what: str, timeout: float = START_TIMEOUT) -> np.ndarray:
+    def allreduce(self, array: np.ndarray, what: str, timeout: float = START_TIMEOUT,
+                  longest_pause: float = 2e-3) -> np.ndarray:
         """Sum ``array`` over ranks, in place."""
-        self.wait(self.comm.Iallreduce(self.MPI.IN_PLACE, array, op=self.MPI.SUM), what, timeout)
+        self.wait(self.comm.Iallreduce(self.MPI.IN_PLACE, array, op=self.MPI.SUM), what, timeout, longest_pause)
         return array
 
     def barrier(self, what: str, timeout: float = START_TIMEOUT) -> None:
@@ -378,7 +382,9 @@ class SyncStats:
         self.rows = 0  # rows of each matrix averaged by the periodic syncs
         self.bytes = 0  # payload this rank put into allreduces (rows, not protocol)
         self.full_bytes = 0
-        self.busy = 0.0  # seconds inside syncs (copy, allreduce, write-back)
+        self.busy = 0.0  # seconds merging rows while the kernel runs (copy, allreduce, write-back)
+        self.full_busy = 0.0  # seconds in the epoch-end merges (the kernels are done)
+        self.waiting = 0.0  # seconds in the small allreduce that starts a sync (ranks meet)
         self.wall = 0.0  # seconds of the epochs
 
 
@@ -459,7 +465,12 @@ class EpochSync:
             done = self.local_done.is_set()
             mine = int(state.progress[:self.others_slot].sum())
             small = np.array([mine, 0.0 if done else 1.0, state.loss_acc.sum(), state.pair_acc.sum()])
+            waited = time.perf_counter()
             c.allreduce(small, "summing word counts", timeout)
+            # The ranks leave this allreduce together: count the next period from here,
+            # so they stay in step.
+            next_at = time.perf_counter()
+            EpochSync.stats.waiting += next_at - waited
             timeout = SYNC_TIMEOUT
             c.first_sync_done = True
             if self.test_hook and state.epoch * c.local_train_words + mine >= self.test_hook[1]:
@@ -499,7 +510,9 @@ class EpochSync:
             snap = np.concatenate((W[lo:hi], Wp[lo:hi]))
             ref = np.concatenate((Wr[lo:hi], Wpr[lo:hi]))
             total = snap - ref
-            c.allreduce(total, what, SYNC_TIMEOUT)
+            # Every rank has just left the same small allreduce, so this one needs
+            # no waiting for late ranks: poll it closely.
+            c.allreduce(total, what, SYNC_TIMEOUT, ROWS_POLL)
             total += ref  # the new reference
             Wr[lo:hi] = total[:n]
             Wpr[lo:hi] = total[n:]
@@ -521,7 +534,7 @@ class EpochSync:
         start = time.perf_counter()
         n = self.state.W.shape[0]
         EpochSync.stats.full_bytes += self._merge(n, "merging the vectors at the end of the epoch")
-        EpochSync.stats.busy += time.perf_counter() - start
+        EpochSync.stats.full_busy += time.perf_counter() - start
         W, Wp = self.state.W, self.state.Wp
         W[:] = self.cluster.reference[0]  # exact: no float rounding left between ranks
         Wp[:] = self.cluster.reference[1]
@@ -541,14 +554,28 @@ def _test_hook(rank: int):
 
 
 def summary(cluster: Cluster, threads: int, epochs: int) -> str:
-    """The closing note on communication (rank 0 prints it)."""
+    """The closing note on communication (rank 0 prints it).  With
+    W2V_MPI_STATS=path, rank 0 also writes the figures as JSON there (for
+    benchmarks/bench_mpi.py)."""
     s = EpochSync.stats
+    epochs = max(epochs, 1)
     per_sync = s.bytes / s.syncs if s.syncs else 0
-    share = s.busy / s.wall if s.wall else 0.0
-    return (f"mpi: {cluster.size} ranks x {threads} threads; {s.syncs} syncs averaging {s.rows / max(s.syncs, 1):,.0f} "
-            f"rows each ({per_sync / 1e6:.2f} MB per sync, {s.bytes / max(epochs, 1) / 1e6:.1f} MB per epoch) "
-            f"+ {s.full_bytes / max(epochs, 1) / 1e6:.1f} MB full average per epoch, payload per rank; "
-            f"syncing {100 * share:.1f} % of the epochs' wall time")
+    figures = {"ranks": cluster.size, "threads": threads, "syncs": s.syncs,
+               "rows_per_sync": s.rows / max(s.syncs, 1), "bytes_per_sync": per_sync,
+               "sync_bytes_per_epoch": s.bytes / epochs, "full_bytes_per_epoch": s.full_bytes / epochs,
+               "merge_seconds": s.busy, "full_merge_seconds": s.full_busy, "wait_seconds": s.waiting,
+               "epoch_seconds": s.wall}
+    path = os.environ.get("W2V_MPI_STATS")
+    if path and cluster.rank == 0:
+        import json
+        with open(path, "w") as fh:
+            json.dump(figures, fh)
+    wall = max(s.wall, 1e-9)
+    return (f"mpi: {cluster.size} ranks x {threads} threads; {s.syncs} syncs merging {figures['rows_per_sync']:,.0f} "
+            f"rows on average ({per_sync / 1e6:.2f} MB per sync, {s.bytes / epochs / 1e6:.1f} MB per epoch) "
+            f"+ {s.full_bytes / epochs / 1e6:.1f} MB at each epoch end, payload per rank; of the epochs' wall time "
+            f"{100 * s.busy / wall:.1f} % merging rows beside the kernel, {100 * s.full_busy / wall:.1f} % in "
+            f"the epoch-end merges, {100 * s.waiting / wall:.1f} % meeting the other ranks")
 
 
 def mpi_started() -> bool:
