@@ -13,10 +13,15 @@ Then a PROJECTION (not a measurement): words/s for N nodes (1-64) and link speed
 of 10, 25 and 100 Gb/s, from the measured per-rank throughput and allreduce
 volumes, under a ring-allreduce cost model (see ``project``).
 
+With ``--simulate 1gbit,...`` (root, iproute2, util-linux), the MPI run is also
+made on a simulated two-host cluster: two network namespaces joined by a veth pair
+limited with tc (benchmarks/netns_cluster.sh), MPICH over TCP between them
+(FI_PROVIDER=tcp), and set beside the projection for 2 nodes at that link speed.
+
 Writes a Markdown report to stdout and JSON to benchmarks/results/mpi-<time>.json.
 
 Usage: python benchmarks/bench_mpi.py [--corpus corpora/data/gcide.txt] [--repeats 2]
-           [--epochs 5] [--projection-words 1e9]
+           [--epochs 5] [--projection-words 1e9] [--simulate 1gbit,200mbit]
 """
 from __future__ import annotations
 
@@ -70,18 +75,32 @@ def evaluate(path: str) -> dict:
     return out
 
 
-def one_run(kind: str, a, workdir: str) -> dict:
+SIM_HOSTS = "10.77.0.1,10.77.0.2"
+
+
+def one_run(kind: str, a, workdir: str, rate: str = None) -> dict:
     out = os.path.join(workdir, f"{kind}.bin")
     stats = os.path.join(workdir, "stats.json")
-    if kind == "mpi":
+    env = {"W2V_MPI_STATS": stats}
+    if kind == "mpi" and rate:
+        subprocess.run([os.path.join(HERE, "netns_cluster.sh"), "up", rate], check=True)
+        cmd = ["ip", "netns", "exec", "w2va", a.mpiexec, "-launcher", "ssh", "-launcher-exec",
+               os.path.join(HERE, "netns_ssh.sh"), "-hosts", SIM_HOSTS, "-n", 2,
+               *W2V, "train", a.corpus, "-o", out, "--threads", 1, *train_args(a)]
+        env.update(FI_PROVIDER="tcp", MPIR_CVAR_CH4_NETMOD="ofi")
+    elif kind == "mpi":
         cmd = [a.mpiexec, "-n", 2, *W2V, "train", a.corpus, "-o", out, "--threads", 1, *train_args(a)]
     else:
         cmd = [*W2V, "train", a.corpus, "-o", out, "--threads", 2, *train_args(a)]
     load = os.getloadavg()[0]
-    proc, wall = run(cmd, env={"W2V_MPI_STATS": stats})
+    try:
+        proc, wall = run(cmd, env=env)
+    finally:
+        if rate:
+            subprocess.run([os.path.join(HERE, "netns_cluster.sh"), "down"], check=False)
     m = re.search(r"([0-9,]+) words x ([0-9]+) epochs in ([0-9.]+) s: ([0-9,]+) words/s", proc.stderr)
     vocab = re.search(r"vocabulary ([0-9,]+) words", proc.stderr)
-    res = {"kind": kind, "wall": wall, "train_seconds": float(m.group(3)),
+    res = {"kind": kind, "rate": rate, "wall": wall, "train_seconds": float(m.group(3)),
            "words_per_epoch": int(m.group(1).replace(",", "")), "words_per_s": int(m.group(4).replace(",", "")),
            "vocab": int(vocab.group(1).replace(",", "")), "loadavg_before": load, "loadavg_after": os.getloadavg()[0],
            **evaluate(out)}
@@ -90,7 +109,7 @@ def one_run(kind: str, a, workdir: str) -> dict:
             res["comm"] = json.load(fh)
         os.remove(stats)
     os.remove(out)
-    print(f"[mpi-bench] {kind}: wall {wall:.1f} s, train {res['train_seconds']:.1f} s, "
+    print(f"[mpi-bench] {kind}{' over ' + rate if rate else ''}: wall {wall:.1f} s, train {res['train_seconds']:.1f} s, "
           f"WS353 {res['ws353']}, SimLex {res['simlex']}, analogy {res['analogy']}", file=sys.stderr, flush=True)
     return res
 
@@ -171,6 +190,31 @@ def markdown(runs, summary, projections, a) -> str:
     return "\n".join(lines)
 
 
+def rate_gbps(rate: str) -> float:
+    m = re.fullmatch(r"([0-9.]+)\s*([kmg]?)bit", rate.strip().lower())
+    if not m:
+        raise SystemExit(f"--simulate: rates look like 1gbit or 200mbit, got {rate!r}")
+    return float(m.group(1)) * {"k": 1e-6, "m": 1e-3, "g": 1.0, "": 1e-9}[m.group(2)]
+
+
+def simulated(sims, summary, a) -> str:
+    lines = ["### Simulated two-host cluster (measured): network namespaces + veth + tc, MPICH over TCP", "",
+             "| link | wall s | train s | words/s | projected words/s (2 nodes) | epoch-end merges s | WS353 | SimLex | analogy |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    c = summary["comm"]
+    for r in sims:
+        g = rate_gbps(r["rate"])
+        epoch_words = r["words_per_epoch"]
+        projected = epoch_words / (epoch_words / (2 * summary["per_rank_words_s"])
+                                   + allreduce_seconds(c["full_bytes_per_epoch"], 2, g))
+        lines.append(f"| {r['rate']} | {r['wall']:.1f} | {r['train_seconds']:.1f} | {r['words_per_s']:,.0f} | "
+                     f"{projected:,.0f} | {r['comm']['full_merge_seconds']:.2f} (model "
+                     f"{a.epochs * allreduce_seconds(c['full_bytes_per_epoch'], 2, g):.2f}) | {r['ws353']:.3f} | "
+                     f"{r['simlex']:.3f} | {r['analogy']:.3f} |")
+    lines += ["", "Both namespaces still share this machine's 2 cores: only the link is simulated.", ""]
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--corpus", default=os.path.join(ROOT, "corpora", "data", "gcide.txt"))
@@ -179,6 +223,7 @@ def main(argv=None) -> int:
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--sync-period", type=float, default=0.1, help="w2v's default; used by the projection")
     ap.add_argument("--projection-words", type=float, default=1e9, help="corpus words per epoch in the projection")
+    ap.add_argument("--simulate", default="", help="link rates for the simulated two-host cluster, e.g. 1gbit,200mbit")
     a = ap.parse_args(argv)
     a.mpiexec = shutil.which("mpiexec")
     if a.mpiexec is None:
@@ -189,6 +234,7 @@ def main(argv=None) -> int:
         for i in range(a.repeats):
             for kind in (("mpi", "single") if i % 2 == 0 else ("single", "mpi")):
                 runs.append(one_run(kind, a, workdir))
+        sims = [one_run("mpi", a, workdir, rate) for rate in a.simulate.split(",") if rate.strip()]
     summary = {}
     for kind in ("mpi", "single"):
         mine = [r for r in runs if r["kind"] == kind]
@@ -211,11 +257,13 @@ def main(argv=None) -> int:
                                a.sync_period, w))
                    for w in (runs[0]["words_per_epoch"], a.projection_words)]
     print(markdown(runs, summary, projections, a))
+    if sims:
+        print(simulated(sims, summary, a))
     os.makedirs(RESULTS, exist_ok=True)
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     path = os.path.join(RESULTS, f"mpi-{stamp}.json")
     with open(path, "w") as fh:
-        json.dump({"args": {k: v for k, v in vars(a).items()}, "runs": runs, "summary": summary,
+        json.dump({"args": {k: v for k, v in vars(a).items()}, "runs": runs, "simulated": sims, "summary": summary,
                    "projection": {str(int(w)): [{"nodes": r["nodes"], **{str(g): r[g] for g in LINKS_GBPS}} for r in p]
                                   for w, p in projections}},
                   fh, indent=1)
