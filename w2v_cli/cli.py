@@ -126,7 +126,8 @@ def train(corpus, output, fmt, dim, window, negative, epochs, alpha, min_alpha, 
     click.echo(
         f"vocabulary {len(result.vocab):,} words; {result.train_words:,} words x {len(history)} epochs "
         f"in {result.seconds:.1f} s: {result.words_per_second:,.0f} words/s "
-        f"({result.words_per_second / result.threads:,.0f}/thread, {result.threads} threads); "
+        f"({result.words_per_second / (result.threads * result.ranks):,.0f}/thread, {result.threads} threads"
+        f"{f' x {result.ranks} ranks' if result.ranks > 1 else ''}); "
         f"mean loss per epoch {loss_text}; wrote {output}", err=True)
 
 
@@ -181,14 +182,16 @@ def main(argv=None) -> None:
         # `w2v similar ... | head`: the reader went away; that is not an error.
         sys.stderr.close()
         sys.exit(0)
-    except Exception:
-        from .distributed import end_job, mpi_started
+    except Exception as exc:
+        from .distributed import end_job, mpi_error_message, mpi_started
         if not mpi_started():
             raise
-        # A bug on one rank must not leave the others waiting in a collective.
-        import traceback
-        traceback.print_exc()
-        end_job(None, 1)
+        # An MPI error, or a bug, on one rank must not leave the others waiting in a collective.
+        message = mpi_error_message(exc)
+        if message is None:
+            import traceback
+            traceback.print_exc()
+        end_job(message, 1, exc)
 
 
 if __name__ == "__main__":

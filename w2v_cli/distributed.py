@@ -203,6 +203,10 @@ class Cluster:
         mpi4py.rc.thread_level = "multiple"
         mpi4py.rc.errors = "exception"
         from mpi4py import MPI
+        # The main thread calls MPI while setting up, the communication thread
+        # while training: never both at once, but from two threads.
+        if MPI.Query_thread() < MPI.THREAD_SERIALIZED:
+            raise W2VError("this MPI library gives no thread support (MPI_THREAD_SERIALIZED or better is needed)")
         comm = MPI.COMM_WORLD.Dup()
         _report_failed_peers()
         return cls(MPI, comm)
@@ -580,6 +584,19 @@ def summary(cluster: Cluster, threads: int, epochs: int) -> str:
 
 def mpi_started() -> bool:
     return "mpi4py.MPI" in sys.modules
+
+
+def mpi_error_message(exc: BaseException) -> Optional[str]:
+    """One line for an error the MPI library returned (mpi4py raises them as
+    MPI.Exception), or None for any other exception."""
+    MPI = sys.modules.get("mpi4py.MPI")
+    if MPI is None or not isinstance(exc, MPI.Exception):
+        return None
+    try:
+        text = exc.Get_error_string().strip().splitlines()[0]
+    except Exception:
+        text = str(exc)
+    return f"MPI error ({text}); the job is ended, nothing was written"
 
 
 def end_job(message: Optional[str], code: int, exc: Optional[BaseException] = None) -> None:

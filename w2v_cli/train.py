@@ -41,6 +41,7 @@ class TrainResult:
     threads: int
     notes: List[str]
     rank: int = 0  # this process's MPI rank; only rank 0 writes output
+    ranks: int = 1  # processes in the MPI job (words_trained and seconds are the job's)
 
     @property
     def words(self) -> List[str]:
@@ -196,7 +197,8 @@ def _train(cluster, corpus, options, vocab, progress, on_epoch, checkpoint, resu
         cluster.make_identical(state.W, state.Wp)
         notes.append(distributed.summary(cluster, threads, opts.epochs - (state.epoch - len(state.history))))
     return TrainResult(vocab, state.W, state.Wp, state.history, state.pair_history, tokens, train_words,
-                       seconds, words_trained, threads, notes, cluster.rank if cluster is not None else 0)
+                       seconds, words_trained, threads, notes,
+                       *((cluster.rank, cluster.size) if cluster is not None else ()))
 
 
 def _words_done(state, train_words: int) -> int:
