@@ -177,3 +177,25 @@ def test_checkpoint_resumes_with_the_same_number_of_ranks(tmp_path, planted_corp
     assert sorted(finals) == [0, 1] and finals[0] == finals[1]
     words, vectors = load_text_vectors(out)
     assert group_precision(words, vectors) >= 0.9
+
+
+def test_sync_schedule_is_pwords2vecs():
+    from w2v_cli.distributed import sync_rows
+
+    assert [sync_rows(k, 10**6) for k in range(1, 9)] == [1024, 2048, 1024, 4096, 1024, 2048, 1024, 8192]
+    assert sync_rows(64, 5000) == 5000  # never more rows than words
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7])
+def test_byte_shares_split_lines_exactly(tmp_path, size):
+    from w2v_cli.distributed import _newline_finder, byte_share
+
+    rng = np.random.default_rng(size)
+    text = b"".join(b"x" * int(rng.integers(0, 30)) + b"\n" for _ in range(50)) + b"tail without newline"
+    path = tmp_path / "c.txt"
+    path.write_bytes(text)
+    find = _newline_finder(str(path), len(text))
+    shares = [byte_share(len(text), r, size, find) for r in range(size)]
+    assert shares[0][0] == 0 and shares[-1][1] == len(text)
+    assert all(a[1] == b[0] for a, b in zip(shares, shares[1:]))  # contiguous, no overlap
+    assert all(s == 0 or text[s - 1:s] == b"\n" for s, _ in shares)  # every share starts a line

@@ -608,9 +608,15 @@ def end_job(message: Optional[str], code: int, exc: Optional[BaseException] = No
     banner sent to /dev/null.  Before MPI is started (bad options) every rank
     simply exits.
     """
+    from .errors import TrainingInterrupted
+
     rank, size = launched_rank(), launched_size()
     # Before MPI starts, every rank has only parsed the same command line.
     alike = exc is None or is_everywhere(exc) or not mpi_started()
+    if rank != 0 and isinstance(exc, (KeyboardInterrupt, TrainingInterrupted)) and mpi_started():
+        # Ctrl-C on mpiexec reaches every rank: let rank 0 say it and end the job;
+        # this line appears only if this rank alone was stopped.
+        time.sleep(1.0)
     if message and (rank == 0 or not alike):
         prefix = f"error: rank {rank} of {size}: " if rank != 0 and not alike else "error: "
         print(prefix + message, file=sys.stderr, flush=True)
