@@ -89,7 +89,7 @@ def _is_binary(path: str, fmt: str) -> bool:
 @click.option("--resume", type=click.Path(dir_okay=False), default=None,
               help="Continue the run saved in this checkpoint (its options and vocabulary apply).")
 @click.option("--sync-period", type=float, default=0.1, show_default=True,
-              help="Under mpiexec: seconds between averages of the frequent words' rows across ranks.")
+              help="Under mpiexec: seconds between merges of the frequent words' rows across ranks.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def train(corpus, output, fmt, dim, window, negative, epochs, alpha, min_alpha, min_count, max_vocab,
           sample, ns_exponent, threads, seed, loss, batch, force, save_context, save_vocab, read_vocab,

@@ -11,21 +11,25 @@ Every rank runs the whole ``w2v train`` command.  What differs from one process:
   every rank builds the same vocabulary, identical to one process's.
   Compressed files cannot be split by bytes: every rank reads them whole.
 * **Training** (:class:`EpochSync`): each rank trains its own id stream with
-  its Hogwild threads; a communication thread averages rows of W and W' every
-  ``--sync-period`` seconds while the kernel runs (the k-th sync averages the
+  its Hogwild threads; a communication thread merges rows of W and W' every
+  ``--sync-period`` seconds while the kernel runs (the k-th sync merges the
   top min(1024 * 2^ctz(k), V) rows, pWord2Vec's schedule: frequent words every
   time, rare words exponentially less often), all rows at each epoch's end.
+  A merge adds up every rank's change since the last merge (see
+  :meth:`EpochSync._merge` for why a sum, not pWord2Vec's average).
   The same thread sums the words read by all ranks and writes the other ranks'
   share into the extra progress slot the kernels add to their own words
   (kernels/stream.py, ``words_done``), so the learning rate falls with the
   words of the whole job.
-* **Faults**: every collective is non-blocking and polled against a deadline;
-  errors a rank hits alone stop the whole job (:func:`fail`: one line, then
-  ``MPI_Abort``); errors every rank hits alike are printed by rank 0 only.
+* **Faults**: the collectives of training (and the barrier before each
+  set-up collective) are non-blocking and polled against a deadline; a rank
+  that fails alone says so in one line, naming itself, and ends the job with
+  ``MPI_Abort`` (:func:`end_job`); errors every rank hits alike are printed by
+  rank 0 only.  A rank killed outright is mpiexec's to report: hydra ends
+  the job at once (or, with ``-disable-auto-cleanup``, signals the survivors).
 
-All MPI calls of the training loop are made by the communication thread (the
-main thread makes them only while that thread is not running), so MPI is used
-serialised, whatever thread level the library grants.
+MPI is called from the main thread during set-up and from the communication
+thread during training, never from both at once (MPI_THREAD_SERIALIZED).
 """
 
 from __future__ import annotations
@@ -45,9 +49,9 @@ from .errors import W2VError
 SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE")
 RANK_VARIABLES = ("PMI_RANK", "OMPI_COMM_WORLD_RANK", "MV2_COMM_WORLD_RANK")
 LOCAL_SIZE_VARIABLES = ("MPI_LOCALNRANKS", "OMPI_COMM_WORLD_LOCAL_SIZE", "MV2_COMM_WORLD_LOCAL_SIZE")
-# pWord2Vec's schedule: sync k averages the top min(FIRST_ROWS * 2^ctz(k), V) rows.
+# pWord2Vec's schedule: sync k merges the top min(FIRST_ROWS * 2^ctz(k), V) rows.
 FIRST_ROWS = 1024
-# Rows are averaged in blocks of at most this many floats per matrix, so a sync
+# Rows are merged in blocks of at most this many floats per matrix, so a sync
 # of a large vocabulary needs a bounded buffer.
 BLOCK_FLOATS = 1 << 22
 # Longest sleep between polls of a row merge (seconds).
@@ -100,7 +104,7 @@ class Everywhere(W2VError):
 @contextlib.contextmanager
 def everywhere():
     """Mark the W2VErrors raised inside as raised by every rank alike (bad
-    options, a corpus or checkpoint every rank reads, divergence of the averaged
+    options, a corpus or checkpoint every rank reads, divergence of the merged
     vectors), except those only this rank can have: a lost peer, an interrupt."""
     from .errors import TrainingInterrupted
     try:
@@ -143,7 +147,7 @@ def _ctz(k: int) -> int:
 
 
 def sync_rows(k: int, n_words: int) -> int:
-    """Rows averaged by the k-th sync (k >= 1) of a vocabulary of ``n_words``."""
+    """Rows merged by the k-th sync (k >= 1) of a vocabulary of ``n_words``."""
     return min(FIRST_ROWS << min(_ctz(k), 40), n_words)
 
 
@@ -383,13 +387,14 @@ class SyncStats:
 
     def __init__(self):
         self.syncs = 0
-        self.rows = 0  # rows of each matrix averaged by the periodic syncs
+        self.rows = 0  # rows of each matrix merged by the periodic syncs
         self.bytes = 0  # payload this rank put into allreduces (rows, not protocol)
         self.full_bytes = 0
         self.busy = 0.0  # seconds merging rows while the kernel runs (copy, allreduce, write-back)
         self.full_busy = 0.0  # seconds in the epoch-end merges (the kernels are done)
         self.waiting = 0.0  # seconds in the small allreduce that starts a sync (ranks meet)
         self.wall = 0.0  # seconds of the epochs
+        self.epochs = 0  # epochs trained (and fully merged)
 
 
 class EpochSync:
@@ -397,7 +402,7 @@ class EpochSync:
 
     ``with sync: kernel()`` starts the thread before the kernel runs and, when
     the kernel is done, waits until every rank's kernel is done and the rows
-    are fully averaged; afterwards :meth:`totals` gives the loss and pair
+    are all merged; afterwards :meth:`totals` gives the loss and pair
     counts of all ranks.
     """
 
@@ -484,10 +489,10 @@ class EpochSync:
             state.progress[self.others_slot] = int(small[0]) - mine
             if small[1] == 0:  # every rank's kernel is done
                 self.sums = small
-                self._average_all()
+                self._merge_all()
                 return
             EpochSync.syncs_done += 1
-            self._average_top(sync_rows(EpochSync.syncs_done, state.W.shape[0]))
+            self._merge_top(sync_rows(EpochSync.syncs_done, state.W.shape[0]))
 
     def _blocks(self, n_rows: int):
         dim = self.state.W.shape[1]
@@ -526,19 +531,20 @@ class EpochSync:
             sent += total.nbytes
         return sent
 
-    def _average_top(self, n_rows: int) -> None:
+    def _merge_top(self, n_rows: int) -> None:
         start = time.perf_counter()
         EpochSync.stats.bytes += self._merge(n_rows, "merging rows")
         EpochSync.stats.syncs += 1
         EpochSync.stats.rows += n_rows
         EpochSync.stats.busy += time.perf_counter() - start
 
-    def _average_all(self) -> None:
+    def _merge_all(self) -> None:
         """The epoch-end merge of every row (the kernels are done)."""
         start = time.perf_counter()
         n = self.state.W.shape[0]
         EpochSync.stats.full_bytes += self._merge(n, "merging the vectors at the end of the epoch")
         EpochSync.stats.full_busy += time.perf_counter() - start
+        EpochSync.stats.epochs += 1
         W, Wp = self.state.W, self.state.Wp
         W[:] = self.cluster.reference[0]  # exact: no float rounding left between ranks
         Wp[:] = self.cluster.reference[1]
@@ -557,12 +563,12 @@ def _test_hook(rank: int):
     return None
 
 
-def summary(cluster: Cluster, threads: int, epochs: int) -> str:
+def summary(cluster: Cluster, threads: int) -> str:
     """The closing note on communication (rank 0 prints it).  With
     W2V_MPI_STATS=path, rank 0 also writes the figures as JSON there (for
     benchmarks/bench_mpi.py)."""
     s = EpochSync.stats
-    epochs = max(epochs, 1)
+    epochs = max(s.epochs, 1)
     per_sync = s.bytes / s.syncs if s.syncs else 0
     figures = {"ranks": cluster.size, "threads": threads, "syncs": s.syncs,
                "rows_per_sync": s.rows / max(s.syncs, 1), "bytes_per_sync": per_sync,

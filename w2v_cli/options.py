@@ -69,7 +69,7 @@ class TrainOptions:
     # gensim); "pair": word2vec.c's per-pair updates.
     batch: str = "window"
     force: bool = False  # allow softmax with a large vocabulary
-    sync_period: float = 0.1  # MPI only: seconds between averages of the frequent rows (w2v_cli.distributed)
+    sync_period: float = 0.1  # MPI only: seconds between merges of the frequent rows (w2v_cli.distributed)
 
     @property
     def final_alpha(self) -> float:

@@ -134,7 +134,6 @@ def train(corpus: Union[str, os.PathLike, Iterable[Sequence[str]]], options: Opt
     from one (its options and vocabulary are used).  Returns a
     :class:`TrainResult` holding W, W' and the per-epoch loss.
     """
-    from . import checkpoint as ckpt
     from . import distributed
 
     cluster = distributed.from_environment()  # None unless started by mpiexec -n N, N > 1
@@ -195,7 +194,7 @@ def _train(cluster, corpus, options, vocab, progress, on_epoch, checkpoint, resu
     if cluster is not None:
         from . import distributed
         cluster.make_identical(state.W, state.Wp)
-        notes.append(distributed.summary(cluster, threads, opts.epochs - (state.epoch - len(state.history))))
+        notes.append(distributed.summary(cluster, threads))
     return TrainResult(vocab, state.W, state.Wp, state.history, state.pair_history, tokens, train_words,
                        seconds, words_trained, threads, notes,
                        *((cluster.rank, cluster.size) if cluster is not None else ()))
@@ -277,7 +276,7 @@ def _run_epochs(stream, vocab, state, opts: TrainOptions, train_words: int, prog
                     corpus_mod.release_pages(stream)
                     released[0] = time.perf_counter()
 
-            # Under MPI: rows averaged while the kernel runs, all of them once every rank is done.
+            # Under MPI: rows merged while the kernel runs, all of them once every rank is done.
             with sync if sync is not None else contextlib.nullcontext():
                 _run_in_worker(epoch_kernel, args, stop, poll)
             loss_sum, pairs = sync.totals() if sync is not None else (state.loss_acc.sum(), int(state.pair_acc.sum()))
