@@ -578,7 +578,8 @@ def summary(cluster: Cluster, threads: int) -> str:
     path = os.environ.get("W2V_MPI_STATS")
     if path and cluster.rank == 0:
         import json
-        with open(path, "w") as fh:
+        from .atomic import atomic_write
+        with atomic_write(path, "w") as fh:
             json.dump(figures, fh)
     wall = max(s.wall, 1e-9)
     return (f"mpi: {cluster.size} ranks x {threads} threads; {s.syncs} syncs merging {figures['rows_per_sync']:,.0f} "
