@@ -9,10 +9,14 @@ QUICK := benchmarks/work/gcide-1m.txt
 # full comparison settings (DESIGN.md): dim 100, window 5, negative 5, sample 1e-4, 5 epochs, min-count 5
 BENCH_ARGS := --dim 100 --window 5 --negative 5 --sample 1e-4 --epochs 5 --min-count 5 --threads $(THREADS)
 
-.PHONY: install test corpus-gcide corpus-text8 corpus-synth peers bench-quick bench bench-scaling bench-kernel demo clean-bench
+.PHONY: install bench-install test corpus-gcide corpus-text8 corpus-synth peers bench-quick bench bench-scaling bench-kernel demo clean-bench
 
 install:
 	$(PYTHON) -m pip install --quiet -e ".[test]"
+
+# What the benchmarks import (w2v and its Numba, gensim, scipy, matplotlib), so they run on a fresh clone.
+bench-install:
+	$(PYTHON) -m pip install --quiet -e ".[bench]"
 
 # The README's test command: installs what the tests need, then runs them.
 test: install
@@ -43,23 +47,23 @@ peers:
 $(QUICK): $(GCIDE)
 	mkdir -p benchmarks/work && head -n 1000 $(GCIDE) > $(QUICK)
 
-bench-quick: $(QUICK)
+bench-quick: bench-install $(QUICK)
 	$(PYTHON) benchmarks/bench_train.py --corpus $(QUICK) --systems w2v,gensim-file --epochs 5 \
 		--sample 1e-4 --threads $(THREADS) --repeats 1
 
 # the full comparison: GCIDE, all systems (peers built if missing), then the scaling run
-bench: $(GCIDE)
+bench: bench-install $(GCIDE)
 	@test -x peers/word2vec/word2vec || bash benchmarks/peers.sh
 	$(PYTHON) benchmarks/bench_train.py --corpus $(GCIDE) $(BENCH_ARGS) \
 		--systems w2v,gensim-file,gensim-iter,word2vec.c,fasttext --repeats 1 --cold-start
 	$(PYTHON) benchmarks/bench_scaling.py --sizes 1M,4M,16M --threads 1,2
 	$(PYTHON) benchmarks/bench_kernel.py --corpus $(GCIDE) --threads 1,2
 
-bench-scaling:
+bench-scaling: bench-install
 	$(PYTHON) benchmarks/bench_scaling.py --sizes 1M,4M,16M --threads 1,2
 
 # the epoch kernel alone on GCIDE, 1 and 2 threads (what the window kernel was tuned with)
-bench-kernel: $(GCIDE)
+bench-kernel: bench-install $(GCIDE)
 	$(PYTHON) benchmarks/bench_kernel.py --corpus $(GCIDE) --threads 1,2
 
 # The README's main job: install, build the offline corpus, train vectors.bin on it.

@@ -98,9 +98,11 @@ def main(argv=None) -> int:
     outdir = tempfile.mkdtemp(prefix="scaling-", dir=bt.WORK)
 
     notes = []
-    w2v_cmd = bt.w2v_command() if "w2v" in systems else None
+    failures = []  # (system, error): any makes the exit status 1
+    w2v_cmd, why = bt.find_w2v() if "w2v" in systems else (None, None)
     if "w2v" in systems and w2v_cmd is None:
-        notes.append("w2v: `w2v train --help` fails (trainer not ready?): skipped")
+        notes.append(f"w2v: cannot run: {why}")
+        failures.append(("w2v", f"cannot run: {why}"))
         systems.remove("w2v")
     spec = {s: {"kind": s, "extra": bt.shlex.split(a.w2v_args)} for s in systems}
     if w2v_cmd is not None:  # untimed warm-up fills the Numba cache
@@ -120,6 +122,8 @@ def main(argv=None) -> int:
                     os.remove(r["vectors"])
                 r.update(tokens=n, threads=t, system=s)
                 results.append(r)
+                if not r["ok"]:
+                    failures.append((f"{s} ({n:,} tokens, {t} thread(s))", r.get("error")))
                 print("[scaling]   " + (f"train {r['train_s']:.1f} s, {r['words_per_s']/1e6:.3f} M words/s, "
                                          f"RSS {r['peak_rss_mb']:.0f} MB" if r["ok"] else r.get("error", "failed")),
                       file=sys.stderr, flush=True)
@@ -181,7 +185,7 @@ def main(argv=None) -> int:
     print(f"\n(JSON: {os.path.relpath(base + '.json', ROOT)}" +
           (f"; plot: {os.path.relpath(base + '.png', ROOT)})" if msg is None else f"; {msg})"))
     bt.shutil.rmtree(outdir, ignore_errors=True)
-    return 0
+    return bt.failure_exit(failures, "bench_scaling")
 
 
 if __name__ == "__main__":

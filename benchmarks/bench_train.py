@@ -54,7 +54,8 @@ ROOT = os.path.dirname(HERE)
 PEERS = os.path.join(ROOT, "peers")
 WORK = os.path.join(HERE, "work")
 RESULTS = os.path.join(HERE, "results")
-DATA = os.environ.get("W2V_BENCH_DATA", "/work/shared/data")
+# the evaluation sets bundled with w2v (WordSim353, SimLex-999, questions-words)
+DATA = os.environ.get("W2V_BENCH_DATA", os.path.join(ROOT, "w2v_cli", "data"))
 ALL_SYSTEMS = ["w2v", "gensim-file", "gensim-iter", "word2vec.c", "fasttext"]
 W2V_C = os.path.join(PEERS, "word2vec", "word2vec")
 FASTTEXT_PY = os.path.join(PEERS, "fasttext-py")
@@ -148,22 +149,43 @@ def last_time(chunks, pattern) -> float | None:
     return None
 
 
-def w2v_command() -> list[str] | None:
-    """The w2v CLI, or None if it cannot even show its train --help."""
-    cands = []
-    exe = shutil.which("w2v")
-    if exe:
-        cands.append([exe])
-    cands.append([sys.executable, "-m", "w2v_cli.cli"])
+def find_w2v() -> tuple[list[str] | None, str | None]:
+    """(the w2v CLI, None), or (None, why not) if it cannot even show its train --help.
+
+    The ``w2v`` script installed beside this Python comes first, then
+    ``python -m w2v_cli.cli``; a ``w2v`` elsewhere on PATH may be another
+    install (another checkout, another version) and is not used.
+    """
+    script = os.path.join(os.path.dirname(sys.executable), "w2v")
+    cands = ([[script]] if os.access(script, os.X_OK) else []) + [[sys.executable, "-m", "w2v_cli.cli"]]
+    why = None
     for c in cands:
         try:
             r = subprocess.run(c + ["train", "--help"], capture_output=True, text=True, timeout=120,
                                cwd=ROOT)
-            if r.returncode == 0:
-                return c
-        except Exception:
-            pass
-    return None
+        except (OSError, subprocess.SubprocessError) as exc:
+            why = f"{' '.join(c)}: {exc}"
+            continue
+        if r.returncode == 0:
+            return c, None
+        why = f"`{' '.join(c)} train --help` exit {r.returncode}: " + \
+            " | ".join((r.stderr or r.stdout).strip().splitlines()[-2:])[-300:]
+    return None, why
+
+
+def w2v_command() -> list[str] | None:
+    """The w2v CLI, or None if it cannot even show its train --help."""
+    return find_w2v()[0]
+
+
+def failure_exit(failures: list[tuple[str, str]], prog: str) -> int:
+    """0 if nothing failed; else each failed system's error on stderr and exit status 1.
+
+    A benchmark with a failed system is not a result: make (and CI) must stop on it.
+    """
+    for name, error in failures:
+        print(f"error: {prog}: {name} failed: {error}", file=sys.stderr)
+    return 1 if failures else 0
 
 
 _W2V_TIME_PATTERNS = [
@@ -458,12 +480,12 @@ def main(argv=None) -> int:
     w2v_cmd = None
     for s in wanted:
         if s == "w2v":
-            w2v_cmd = w2v_command()
+            w2v_cmd, why = find_w2v()
             variants = a.w2v_args or [""]
             for v in variants:
                 name = "w2v" + (f" [{v.strip()}]" if v.strip() else "")
                 systems[name] = {"kind": "w2v", "extra": shlex.split(v),
-                                 "skip": None if w2v_cmd else "w2v train --help fails (trainer not ready?): skipped"}
+                                 "skip": None if w2v_cmd else f"cannot run: {why}"}
         elif s == "word2vec.c":
             systems[s] = {"kind": s, "skip": None if os.access(W2V_C, os.X_OK) else
                           f"absent ({os.path.relpath(W2V_C, ROOT)} missing; run `make peers`): skipped"}
@@ -473,9 +495,11 @@ def main(argv=None) -> int:
             systems[s] = {"kind": s, "skip": None if ok else "absent (peers/fasttext-py; run `make peers`): skipped"}
         else:
             systems[s] = {"kind": s, "skip": None}
+    failures: list[tuple[str, str]] = []  # (system, error): any makes the exit status 1
     for name, s in systems.items():
         if s["skip"]:
             notes.append(f"{name}: {s['skip']}")
+            failures.append((name, s["skip"]))
             print(f"[bench] {name}: {s['skip']}", file=sys.stderr)
     active = [n for n, s in systems.items() if not s["skip"]]
 
@@ -496,6 +520,8 @@ def main(argv=None) -> int:
                                env_extra={"NUMBA_CACHE_DIR": cache})
                 cold[label] = {k: r.get(k) for k in ("ok", "wall_s", "train_s", "train_s_from",
                                                      "peak_rss_mb", "error")}
+                if not r["ok"]:
+                    failures.append((f"{first} ({label} Numba cache run)", r.get("error")))
                 print(f"[bench]   wall {fmt(r.get('wall_s'), '.1f')} s, train {fmt(r.get('train_s'), '.1f')} s",
                       file=sys.stderr)
             shutil.rmtree(cache, ignore_errors=True)
@@ -518,7 +544,12 @@ def main(argv=None) -> int:
             print(f"[bench] round {rep + 1}/{a.repeats}: {name} ...", file=sys.stderr, flush=True)
             r = run_system(name, systems[name], a, corpus_words, w2v_cmd, outdir, f"r{rep}")
             if r["ok"] and not a.no_eval:
-                r.update(evaluate(r["vectors"], synth_key(a.corpus)))
+                try:
+                    r.update(evaluate(r["vectors"], synth_key(a.corpus)))
+                except Exception as exc:  # e.g. gensim missing, or vectors it cannot read
+                    r.update(ok=False, error=f"evaluation failed: {type(exc).__name__}: {exc}"[:400])
+            if not r["ok"]:
+                failures.append((f"{name} (round {rep + 1})", r.get("error")))
             if not a.keep_vectors and os.path.exists(r.get("vectors", "")):
                 os.remove(r["vectors"])
             runs[name].append(r)
@@ -560,7 +591,7 @@ def main(argv=None) -> int:
         json.dump(blob, f, indent=1, default=str)
     print(f"\n(JSON: {os.path.relpath(path, ROOT)})")
     shutil.rmtree(outdir, ignore_errors=True)
-    return 0
+    return failure_exit(failures, "bench_train")
 
 
 if __name__ == "__main__":

@@ -155,9 +155,10 @@ def test_evaluate_model_given_twice(run, model, tmp_path):
 def test_query_commands_do_not_import_numba(model):
     code = (
         "import sys, click\n"
-        "from w2v_cli.cli_query import similar, analogy, evaluate\n"
+        "from w2v_cli.cli_query import similar, analogy, evaluate, plot, export\n"
         "for cmd, args in [(similar, ['king']), (analogy, ['king', 'man', 'woman']),\n"
-        "                  (evaluate, ['--pairs', sys.argv[2]])]:\n"
+        "                  (evaluate, ['--pairs', sys.argv[2]]),\n"
+        "                  (plot, ['king', 'paris', '-o', sys.argv[3]]), (export, ['--projector', sys.argv[4]])]:\n"
         "    try:\n"
         "        cmd(args + ['-m', sys.argv[1]])\n"
         "    except SystemExit as e:\n"
@@ -166,7 +167,10 @@ def test_query_commands_do_not_import_numba(model):
     )
     pairs = model.parent / "pairs.tsv"
     pairs.write_text("king\tqueen\t9\nman\twoman\t8\nparis\tgreece\t2\n")
-    subprocess.run([sys.executable, "-c", code, str(model), str(pairs)], check=True, capture_output=True)
+    picture, projector = model.parent / "map.png", model.parent / "projector"
+    subprocess.run([sys.executable, "-c", code, str(model), str(pairs), str(picture), str(projector)],
+                   check=True, capture_output=True)
+    assert picture.stat().st_size > 0 and (projector / "tensors.tsv").stat().st_size > 0
 
 
 def test_w2v_similar_through_the_main_cli(model):

@@ -14,8 +14,8 @@ import sys
 
 import click
 
-from .atomic import write_all_or_nothing
-from .cli_query import analogy, evaluate, similar
+from .atomic import STDOUT, check_writable, write_all_or_nothing
+from .cli_query import analogy, evaluate, export, plot, similar
 from .errors import TrainingInterrupted, W2VError, interrupt_on_signal
 
 EXIT_INTERRUPTED = 130
@@ -39,25 +39,21 @@ def _check_paths(corpus: str, output: str, extra_outputs) -> None:
         if real in seen:
             raise W2VError(f"outputs {seen[real]} and {path} are the same file; give each its own path")
         seen[real] = path
-        if os.path.isdir(path):
-            raise W2VError(f"output {path} is a directory")
-        directory = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(directory):
-            raise W2VError(f"cannot write {path}: directory {directory} does not exist")
-        if not os.access(directory, os.W_OK):
-            raise W2VError(f"cannot write {path}: directory {directory} is not writable")
+        check_writable(path)  # links followed; FIFOs, devices and '-' written directly
 
 
 def _is_binary(path: str, fmt: str) -> bool:
     if fmt != "auto":
         return fmt == "bin"
+    if path == STDOUT:
+        return False  # text for a pipe unless --format bin
     return os.path.splitext(path)[1].lower() not in (".txt", ".vec", ".text")
 
 
 @cli.command()
 @click.argument("corpus", type=click.Path(dir_okay=True))
 @click.option("-o", "--output", default="vectors.bin", show_default=True,
-              help="Vectors file; text for .txt/.vec/.text, binary otherwise (see --format).")
+              help="Vectors file ('-': stdout); text for .txt/.vec/.text and '-', binary otherwise (see --format).")
 @click.option("--format", "fmt", type=click.Choice(["auto", "bin", "txt"]), default="auto", show_default=True)
 @click.option("--dim", "--size", type=int, default=100, show_default=True, help="Vector dimension.")
 @click.option("--window", type=int, default=5, show_default=True, help="Largest context radius (dynamic window).")
@@ -131,7 +127,7 @@ def train(corpus, output, fmt, dim, window, negative, epochs, alpha, min_alpha, 
         f"mean loss per epoch {loss_text}; wrote {output}", err=True)
 
 
-for _command in (similar, analogy, evaluate):
+for _command in (similar, analogy, evaluate, plot, export):
     cli.add_command(_command)
 
 

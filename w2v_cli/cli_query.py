@@ -1,4 +1,4 @@
-"""The query commands: ``w2v similar``, ``w2v analogy``, ``w2v evaluate``.
+"""The query commands: ``w2v similar``, ``w2v analogy``, ``w2v evaluate``, ``w2v plot``, ``w2v export``.
 
 They only read a vectors file, so they import numpy but never numba: answering
 a query should cost the load of the file, not a JIT start-up.
@@ -215,3 +215,40 @@ def _print_evaluation(report):
                 continue
             click.echo(f"  {Path(str(p['file'])).name:<30} spearman {p['spearman']:.4f}  pearson {p['pearson']:.4f}"
                        f"  pairs {p['pairs']}/{p['pairs'] + p['oov']} ({p['oov_ratio']:.1f}% unknown)")
+
+
+@click.command()
+@click.argument("words", nargs=-1, required=True)
+@click.option("-o", "--output", default="map.png", show_default=True, metavar="PNG", help="The picture (PNG).")
+@click.option("--neighbours", "--neighbors", "neighbours", default=5, show_default=True,
+              type=click.IntRange(min=0), help="Nearest neighbours drawn around each word.")
+@model_option
+@_user_errors
+def plot(words, output, neighbours, model):
+    """A labelled 2-D map (PCA) of WORDS and their nearest neighbours, as a PNG.
+
+    Needs matplotlib: pip install 'w2v-cli[plot]'.
+    """
+    from .plot import plot_words, require_matplotlib
+
+    require_matplotlib()  # before loading a large model for nothing
+    labels, _, _ = plot_words(_load(model), words, output, neighbours=neighbours)
+    click.echo(f"{len(labels)} words ({len(set(words))} asked, {len(labels) - len(set(words))} neighbours); "
+               f"wrote {output}", err=True)
+
+
+@click.command()
+@click.option("--projector", "directory", required=True, metavar="DIR",
+              help="Write TensorBoard Projector's tensors.tsv and metadata.tsv into DIR (created if absent).")
+@click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Only the N most frequent words (the first N of the vectors file).  [default: all]")
+@model_option
+@_user_errors
+def export(directory, limit, model):
+    """Export the vectors for viewing elsewhere (TensorBoard's Embedding Projector)."""
+    from .export import export_projector
+
+    kv = _load(model)
+    tensors, metadata = export_projector(kv, directory, limit=limit)
+    rows = len(kv) if limit is None else min(limit, len(kv))
+    click.echo(f"{rows:,} words x {kv.dim} dimensions; wrote {tensors} and {metadata}", err=True)
