@@ -96,10 +96,12 @@ def _is_binary(path: str, fmt: str) -> bool:
               help="Analogy questions to score after every epoch instead of the bundled ones (implies --eval).")
 @click.option("--eval-plot", type=click.Path(dir_okay=False), default=None, metavar="PNG",
               help="Plot loss and scores against epochs here (needs matplotlib; implies --eval).")
+@click.option("--sync-period", type=float, default=0.1, show_default=True,
+              help="Under mpiexec: seconds between merges of the frequent words' rows across ranks.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def train(corpus, output, fmt, dim, window, negative, epochs, alpha, min_alpha, min_count, max_vocab,
           sample, ns_exponent, threads, seed, model, cbow_sum, loss, batch, force, save_context, save_vocab, read_vocab,
-          checkpoint, resume, eval_, eval_pairs, eval_analogies, eval_plot, quiet):
+          checkpoint, resume, eval_, eval_pairs, eval_analogies, eval_plot, sync_period, quiet):
     """Train skip-gram vectors on CORPUS (text, .gz, .bz2 or .xz; one sentence per line).
 
     Several files or directories (their files in name order) train as their
@@ -109,7 +111,8 @@ def train(corpus, output, fmt, dim, window, negative, epochs, alpha, min_alpha, 
     opts = TrainOptions(dim=dim, window=window, negative=negative, epochs=epochs, alpha=alpha,
                         min_alpha=min_alpha, min_count=min_count, max_vocab=max_vocab, sample=sample,
                         ns_exponent=ns_exponent, threads=threads, seed=seed, loss=loss,
-                        batch=batch, force=force, model=model, cbow_sum=cbow_sum).validate()
+                        batch=batch, force=force, model=model, cbow_sum=cbow_sum,
+                        sync_period=sync_period).validate()
     from .corpus import resolve_files
 
     _check_paths(resolve_files(corpus), output, [save_context, save_vocab, checkpoint, eval_plot])
@@ -128,6 +131,8 @@ def train(corpus, output, fmt, dim, window, negative, epochs, alpha, min_alpha, 
     vocab = Vocab.load(read_vocab, min_count=min_count) if read_vocab else None
     result = run_training(list(corpus), opts, vocab=vocab, progress=not quiet, checkpoint=checkpoint,
                           resume=resume, evaluator=evaluator)
+    if result.rank != 0:
+        return  # under MPI, rank 0 writes the output and reports
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     writers = [(output, lambda p: result.save(p, binary=_is_binary(output, fmt)))]
@@ -145,7 +150,8 @@ def train(corpus, output, fmt, dim, window, negative, epochs, alpha, min_alpha, 
     click.echo(
         f"vocabulary {len(result.vocab):,} words; {result.train_words:,} words x {len(history)} epochs "
         f"in {result.seconds:.1f} s: {result.words_per_second:,.0f} words/s "
-        f"({result.words_per_second / result.threads:,.0f}/thread, {result.threads} threads); "
+        f"({result.words_per_second / (result.threads * result.ranks):,.0f}/thread, {result.threads} threads"
+        f"{f' x {result.ranks} ranks' if result.ranks > 1 else ''}); "
         f"mean loss per epoch {loss_text}"
         + (f"; evaluation {result.eval_seconds:.1f} s (not in words/s)" if evaluator else "")
         + f"; wrote {output}", err=True)
@@ -196,6 +202,18 @@ def _with_range(exc: click.ClickException) -> str:
     return message
 
 
+def _exit(message: str, code: int, exc: BaseException = None) -> None:
+    """Print ``message`` as one 'error:' line and exit with ``code``; in an MPI
+    job, print it once and end every rank (w2v_cli.distributed.end_job)."""
+    from .distributed import launched_size  # no mpi4py import: reads the environment
+
+    if launched_size() > 1:
+        from .distributed import end_job
+        end_job(message, code, exc)
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
 def main(argv=None) -> None:
     """Console entry point: run the CLI and turn every expected failure into one line."""
     # SIGTERM unwinds like Ctrl-C, so temporary files are removed on the way out.
@@ -204,24 +222,29 @@ def main(argv=None) -> None:
         cli.main(args=argv, prog_name="w2v", standalone_mode=False)
     except click.exceptions.Abort:
         # Click turns Ctrl-C outside training (e.g. while reading the corpus) into Abort.
-        click.echo("error: interrupted; nothing was written", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        _exit("interrupted; nothing was written", EXIT_INTERRUPTED, KeyboardInterrupt())
     except click.ClickException as exc:
-        click.echo(f"error: {_with_range(exc)}", err=True)
-        sys.exit(exc.exit_code)
+        _exit(_with_range(exc), exc.exit_code)
     except TrainingInterrupted as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        _exit(str(exc), EXIT_INTERRUPTED, exc)
     except W2VError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        click.echo("error: interrupted; nothing was written", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        _exit(str(exc), 1, exc)
+    except KeyboardInterrupt as exc:
+        _exit("interrupted; nothing was written", EXIT_INTERRUPTED, exc)
     except BrokenPipeError:
         # `w2v similar ... | head`: the reader went away; that is not an error.
         sys.stderr.close()
         sys.exit(0)
+    except Exception as exc:
+        from .distributed import end_job, mpi_error_message, mpi_started
+        if not mpi_started():
+            raise
+        # An MPI error, or a bug, on one rank must not leave the others waiting in a collective.
+        message = mpi_error_message(exc)
+        if message is None:
+            import traceback
+            traceback.print_exc()
+        end_job(message, 1, exc)
 
 
 if __name__ == "__main__":

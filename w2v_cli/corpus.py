@@ -108,19 +108,24 @@ def _source(files: Sequence[str]) -> str:
     return f"corpus {files[0]}" if len(files) == 1 else f"corpus ({len(files)} files: {files[0]} ...)"
 
 
-def iter_chunks(path) -> Iterator[bytes]:
+def iter_chunks(path, start: int = 0, end: Optional[int] = None) -> Iterator[bytes]:
     """Yield pieces of the corpus that each end on a word boundary.
 
     A piece ends after its last newline if it has one, else after its last
     whitespace; the remainder is carried into the next piece.  A single word
     longer than a chunk is cut there (it is truncated to MAX_WORD_BYTES anyway).
+    ``start`` and ``end`` (uncompressed files only) read bytes [start, end).
     """
     path = os.fspath(path)
     try:
         with open_corpus(path) as fh:
+            if start:
+                fh.seek(start)
+            left = end - start if end is not None else -1
             carry = b""
-            while True:
-                block = fh.read(CHUNK_BYTES)
+            while left:
+                block = fh.read(CHUNK_BYTES if left < 0 else min(CHUNK_BYTES, left))
+                left -= len(block) if left > 0 else 0
                 if not block:
                     break
                 data = carry + block
@@ -236,6 +241,14 @@ def _prune(counts: Dict[bytes, int], min_reduce: int) -> None:
 def count_tokens(token_lists: Iterable[Sequence[bytes]], min_count: int = 5,
                  max_vocab: int = DEFAULT_MAX_VOCAB, source: str = "corpus") -> CountResult:
     """Pass 1 over any iterable of byte-token lists."""
+    counts, tokens = tally_tokens(token_lists, max_vocab)
+    return count_result(counts, tokens, min_count, max_vocab, source)
+
+
+def tally_tokens(token_lists: Iterable[Sequence[bytes]], max_vocab: int = DEFAULT_MAX_VOCAB):
+    """Raw counts: ({word bytes: count} in order of first appearance, tokens).
+    Counts of consecutive pieces of a corpus merge by adding them in order
+    (``Counter.update``), which keeps that order."""
     counts: Dict[bytes, int] = collections.Counter()
     tokens = 0
     min_reduce = 1
@@ -245,6 +258,12 @@ def count_tokens(token_lists: Iterable[Sequence[bytes]], min_count: int = 5,
         if max_vocab and len(counts) > max_vocab:
             _prune(counts, min_reduce)
             min_reduce += 1
+    return counts, tokens
+
+
+def count_result(counts: Dict[bytes, int], tokens: int, min_count: int = 5,
+                 max_vocab: int = DEFAULT_MAX_VOCAB, source: str = "corpus") -> CountResult:
+    """The vocabulary (and the raw-word lookup pass 2 needs) from raw counts."""
     if tokens == 0:
         raise W2VError(f"{source} is empty: it has no words")
 
@@ -286,11 +305,16 @@ def _encode_lines(lines: Iterable[bytes], lookup: Dict[bytes, int], trailing_bre
 def encode_corpus(path, counted: CountResult, out_path) -> Tuple[np.ndarray, int]:
     """Pass 2: write the id stream of ``path`` to ``out_path``; return it memory-mapped
     and the number of word tokens in it."""
+    return encode_chunks(iter_chunks(path), counted, out_path)
+
+
+def encode_chunks(chunks: Iterable[bytes], counted: CountResult, out_path) -> Tuple[np.ndarray, int]:
+    """:func:`encode_corpus` over pieces of text that each end on a word boundary."""
     n_words = 0
     n_items = 0
     try:
         with open(out_path, "wb") as out:
-            for chunk in iter_chunks(path):
+            for chunk in chunks:
                 lines = chunk.split(b"\n")
                 ends_line = chunk.endswith(b"\n")
                 if ends_line:

@@ -30,6 +30,7 @@ _RANGES = {
     "threads": (1, 4096, True),
     "seed": (0, 2**63 - 1, True),
     "max_vocab": (0, None, True),
+    "sync_period": (1e-3, 3600.0, False),
 }
 
 
@@ -74,6 +75,7 @@ class TrainOptions:
     force: bool = False  # allow softmax with a large vocabulary
     model: str = "skipgram"  # "skipgram" or "cbow"
     cbow_sum: bool = False  # CBOW: the sum of the context rows, not their mean
+    sync_period: float = 0.1  # MPI only: seconds between merges of the frequent rows (w2v_cli.distributed)
 
     @property
     def final_alpha(self) -> float:

@@ -11,6 +11,7 @@ shared counters, check for divergence, checkpoint.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import tempfile
@@ -46,6 +47,8 @@ class TrainResult:
     # seconds), and the evaluation time, which ``seconds`` excludes.
     eval_history: List[dict] = dataclasses.field(default_factory=list)
     eval_seconds: float = 0.0
+    rank: int = 0  # this process's MPI rank; only rank 0 writes output
+    ranks: int = 1  # processes in the MPI job (words_trained and seconds are the job's)
 
     @property
     def words(self) -> List[str]:
@@ -90,6 +93,19 @@ def train(corpus: Union[str, os.PathLike, Iterable[Sequence[str]]], options: Opt
     ``evaluator(words, W, epoch, epochs, loss)`` after every epoch; what it
     returns is kept in ``eval_history`` and its time is not training time.
     """
+    from . import distributed
+
+    cluster = distributed.from_environment()  # None unless started by mpiexec -n N, N > 1
+    if cluster is not None:
+        cluster.slow_epoch_starts = checkpoint is not None
+        # Every rank gets the same errors here and below; rank 0 reports them.
+        with distributed.everywhere():
+            return _train(cluster, corpus, options, vocab, progress and cluster.rank == 0, on_epoch,
+                          checkpoint if cluster.rank == 0 else None, resume, kwargs)
+    return _train(None, corpus, options, vocab, progress, on_epoch, checkpoint, resume, kwargs)
+
+
+def _train(cluster, corpus, options, vocab, progress, on_epoch, checkpoint, resume, kwargs) -> TrainResult:
     from . import checkpoint as ckpt
     from . import jit
 
@@ -100,22 +116,28 @@ def train(corpus: Union[str, os.PathLike, Iterable[Sequence[str]]], options: Opt
     if resume is not None:
         state, vocab, opts, saved_corpus = ckpt.load(resume)
         notes.append(f"resuming from {resume} after {state.epoch} epochs; options and vocabulary come from the checkpoint")
+        from .distributed import check_resume
+        check_resume(saved_corpus, resume, cluster.size if cluster is not None else 1)
     else:
         opts = dataclasses.replace(options or TrainOptions(), **kwargs).validate()
     from .kernels import registry
 
     registry.select(opts.model, opts.loss, opts.batch)  # a combination without a kernel fails here, not after pass 2
     threads = state.threads if state is not None else opts.resolved_threads()
+    if cluster is not None and state is None and not opts.threads:
+        from .options import available_cores
+        threads = cluster.default_threads(available_cores())
     if state is None and opts.threads and opts.threads > threads:
         notes.append(f"--threads {opts.threads} capped at the {threads} cores of this machine")
 
     with sigterm_as_interrupt(), tempfile.TemporaryDirectory(prefix="w2v-") as workdir:
         try:
-            vocab, stream, train_words, tokens, stream_notes = prepare_stream(corpus, opts, vocab, workdir)
+            vocab, stream, train_words, tokens, stream_notes = prepare_stream(corpus, opts, vocab, workdir, cluster)
         except KeyboardInterrupt:
             raise TrainingInterrupted("interrupted while reading the corpus; nothing was written") from None
         notes.extend(stream_notes)
-        corpus_info = {"stream_items": int(len(stream)), "train_words": int(train_words)}
+        corpus_info = {"stream_items": int(len(stream)), "train_words": int(train_words)} if cluster is None \
+            else cluster.corpus_info(train_words)
         if state is not None and saved_corpus != corpus_info:
             raise W2VError(f"corpus does not match checkpoint {resume}: it was trained on "
                            f"{saved_corpus['train_words']:,} words, this corpus has {train_words:,}")
@@ -137,11 +159,16 @@ def train(corpus: Union[str, os.PathLike, Iterable[Sequence[str]]], options: Opt
         if evaluator is not None:
             on_epoch = _evaluating(on_epoch, evaluator, vocab, state, opts.epochs, eval_history, eval_seconds)
         seconds = _run_epochs(stream, vocab, state, opts, train_words, progress, on_epoch, save_checkpoint,
-                              checkpoint, words_offset, schedule_words) - eval_seconds[0]
+                              checkpoint, words_offset, schedule_words, cluster) - eval_seconds[0]
         words_trained = _words_done(state, train_words) - done_at_start
         del stream  # release the memory map before the directory goes
+    if cluster is not None:
+        from . import distributed
+        cluster.make_identical(state.W, state.Wp)
+        notes.append(distributed.summary(cluster, threads))
     return TrainResult(vocab, state.W, state.Wp, state.history, state.pair_history, tokens, train_words,
-                       seconds, words_trained, threads, notes, eval_history, eval_seconds[0])
+                       seconds, words_trained, threads, notes, eval_history, eval_seconds[0],
+                       *((cluster.rank, cluster.size) if cluster is not None else ()))
 
 
 def _evaluating(on_epoch, evaluator, vocab, state, epochs, history, seconds):
@@ -170,7 +197,8 @@ def _fresh_state(W, Wp, threads: int):
 
 
 def _run_epochs(stream, vocab, state, opts: TrainOptions, train_words: int, progress: bool,
-                on_epoch, save_checkpoint, checkpoint_path, words_offset=None, schedule_words=None) -> float:
+                on_epoch, save_checkpoint, checkpoint_path, words_offset=None, schedule_words=None,
+                cluster=None) -> float:
     import numba
 
     from .kernels import registry
@@ -179,6 +207,8 @@ def _run_epochs(stream, vocab, state, opts: TrainOptions, train_words: int, prog
 
     kernel = registry.select(opts.model, opts.loss, opts.batch).epoch
     numba.set_num_threads(state.threads)
+    if cluster is not None:
+        cluster.prepare_state(state)  # a progress slot for the other ranks' words
     total = train_words * opts.epochs if schedule_words is None else int(schedule_words)
     threads = ThreadState(state.spans, state.rng, state.progress, state.loss_acc, state.pair_acc)
     b = epoch_inputs(stream, vocab.counts, state.W, state.Wp, opts, total_words=total, thread_state=threads,
@@ -194,11 +224,15 @@ def _run_epochs(stream, vocab, state, opts: TrainOptions, train_words: int, prog
             epoch = state.epoch
             done_before = epoch * train_words
             if not state.in_epoch:
-                start_epoch(b, epoch, opts.seed, done_before)
+                start_epoch(b, epoch, opts.seed, done_before,
+                            first_thread=cluster.first_thread(state.threads) if cluster is not None else 0)
                 state.in_epoch = True
             b = b._replace(words_before=done_before)
+            sync = cluster.epoch_sync(state, opts.sync_period) if cluster is not None else None
 
             def poll():
+                if sync is not None:
+                    sync.watch(b.stop)  # a failed sync stops the kernel
                 bar.update(done_before + int(b.words_offset[0]) + int(state.progress.sum()),
                            state.loss_acc.sum(), int(state.pair_acc.sum()))
                 # About once a second: a few MB of the stream stay resident, not all of it.
@@ -206,9 +240,11 @@ def _run_epochs(stream, vocab, state, opts: TrainOptions, train_words: int, prog
                     corpus_mod.release_pages(stream)
                     released[0] = time.perf_counter()
 
-            run_in_worker(kernel, b, poll)
-            pairs = int(state.pair_acc.sum())
-            mean_loss = float(state.loss_acc.sum() / pairs) if pairs else float("nan")
+            # Under MPI: rows merged while the kernel runs, all of them once every rank is done.
+            with sync if sync is not None else contextlib.nullcontext():
+                run_in_worker(kernel, b, poll)
+            loss_sum, pairs = sync.totals() if sync is not None else (state.loss_acc.sum(), int(state.pair_acc.sum()))
+            mean_loss = float(loss_sum / pairs) if pairs else float("nan")
             # An epoch with no pairs (every word subsampled away) has no loss; that is not divergence.
             if (pairs and not np.isfinite(mean_loss)) or not np.isfinite(state.W).all() \
                     or not np.isfinite(state.Wp).all():
@@ -225,7 +261,7 @@ def _run_epochs(stream, vocab, state, opts: TrainOptions, train_words: int, prog
     except KeyboardInterrupt:
         done_words = _words_done(state, train_words)
         where = f"after {done_words:,} of {total:,} words ({100.0 * done_words / total:.1f} %)"
-        if checkpoint_path is None:
+        if checkpoint_path is None or cluster is not None:
             raise TrainingInterrupted(f"training interrupted {where}; nothing was written") from None
         save_checkpoint()
         raise TrainingInterrupted(

@@ -135,10 +135,11 @@ def epoch_inputs(stream, counts, W, Wp, opts, *, threads: int = 1, total_words: 
         stop=stop if stop is not None else np.zeros(1, np.int32))
 
 
-def start_epoch(b: EpochInputs, epoch: int, seed: int, words_before: int) -> EpochInputs:
+def start_epoch(b: EpochInputs, epoch: int, seed: int, words_before: int, first_thread: int = 0) -> EpochInputs:
     """Split the stream evenly between the threads, seed each thread's RNG for
     (seed, epoch, thread), zero the counters; returns the bundle with
-    ``words_before`` set."""
+    ``words_before`` set.  Threads are numbered from ``first_thread`` (each MPI
+    rank has its own, so every thread of the job draws its own numbers)."""
     from .rng import thread_seed
 
     threads = b.spans.shape[0]
@@ -146,7 +147,7 @@ def start_epoch(b: EpochInputs, epoch: int, seed: int, words_before: int) -> Epo
     b.spans[:, 0] = bounds[:-1]
     b.spans[:, 1] = bounds[1:]
     for t in range(threads):
-        b.states[t * PAD] = thread_seed(seed, epoch, t)
+        b.states[t * PAD] = thread_seed(seed, epoch, first_thread + t)
     for counter in (b.progress, b.loss_acc, b.pair_acc):
         counter[:] = 0
     return b._replace(words_before=int(words_before))

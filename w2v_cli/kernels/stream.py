@@ -28,10 +28,15 @@ learning_rate = njit(cache=True, error_model="numpy")(schedule.learning_rate)
 
 @njit(cache=True, error_model="numpy")
 def words_done(progress, n_threads):
-    """Words read this epoch by all threads (their slots t * PAD of ``progress``)."""
+    """Words read this epoch by all threads (their slots t * PAD of ``progress``),
+    plus slot n_threads * PAD when ``progress`` has it: the words the other MPI
+    ranks have read this epoch, written there by w2v_cli.distributed, so the
+    rate falls with the words of the whole job."""
     s = 0
     for t in range(n_threads):
         s += progress[t * PAD]
+    if progress.shape[0] > n_threads * PAD:
+        s += progress[n_threads * PAD]
     return s
 
 
