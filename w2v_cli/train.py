@@ -101,11 +101,14 @@ def train(corpus: Union[str, os.PathLike, Iterable[Sequence[str]]], options: Opt
         # Every rank gets the same errors here and below; rank 0 reports them.
         with distributed.everywhere():
             return _train(cluster, corpus, options, vocab, progress and cluster.rank == 0, on_epoch,
-                          checkpoint if cluster.rank == 0 else None, resume, kwargs)
-    return _train(None, corpus, options, vocab, progress, on_epoch, checkpoint, resume, kwargs)
+                          checkpoint if cluster.rank == 0 else None, resume, initial, words_offset,
+                          schedule_words, evaluator, kwargs)
+    return _train(None, corpus, options, vocab, progress, on_epoch, checkpoint, resume, initial, words_offset,
+                  schedule_words, evaluator, kwargs)
 
 
-def _train(cluster, corpus, options, vocab, progress, on_epoch, checkpoint, resume, kwargs) -> TrainResult:
+def _train(cluster, corpus, options, vocab, progress, on_epoch, checkpoint, resume, initial, words_offset,
+           schedule_words, evaluator, kwargs) -> TrainResult:
     from . import checkpoint as ckpt
     from . import jit
 

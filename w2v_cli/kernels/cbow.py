@@ -17,6 +17,7 @@ import numpy as np
 from numba import njit
 
 from .sgns import _error_and_loss
+from .span import gather_contexts
 
 
 @njit(cache=True, error_model="numpy", fastmath=True)
@@ -66,11 +67,7 @@ def cbow_ns(b, s, sentence, n, i, lo, hi, alpha, with_loss, state):
     targets = s.targets
     targets[0] = sentence[i]
     contexts = s.contexts
-    m = 0
-    for j in range(lo, hi):
-        if j != i:
-            contexts[m] = sentence[j]
-            m += 1
+    m = gather_contexts(sentence, i, lo, hi, contexts)
     if m == 0:
         return 0.0, 0
     loss = cbow_step(b.W, b.Wp, contexts, m, targets, b.negative + 1, alpha, b.cbow_mean, s.neu1e[1], s.neu1e[0],

@@ -25,7 +25,7 @@ from numba import njit
 
 from .expf import expf
 from .rng import alias_draw
-from .span import BLOCK, LANES, padded_targets, score_columns  # noqa: F401 (the window step's sizes)
+from .span import BLOCK, LANES, gather_contexts, padded_targets, score_columns  # noqa: F401 (the window step's sizes)
 
 # Scores are clipped here before exp() so it stays finite; sigma(30) is 1 in float32.
 MAX_SCORE = np.float32(30.0)
@@ -308,11 +308,7 @@ def sg_ns_window(b, s, sentence, n, i, lo, hi, alpha, with_loss, state):
     targets = s.targets
     targets[0] = sentence[i]
     contexts = s.contexts
-    m = 0
-    for j in range(lo, hi):
-        if j != i:
-            contexts[m] = sentence[j]
-            m += 1
+    m = gather_contexts(sentence, i, lo, hi, contexts)
     if m == 0:
         return 0.0, 0
     loss = sgns_window_step(b.W, b.Wp, contexts, m, targets, b.negative + 1, alpha, s.G, s.LW, s.grad_out,

@@ -71,6 +71,17 @@ def new_scratch(b):
                    np.empty(b.scores_len, dtype=b.W.dtype))
 
 
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
+def gather_contexts(sentence, i, lo, hi, contexts):
+    """contexts[:m] = the words of the window [lo, hi) but the centre ``i``; returns m."""
+    m = 0
+    for j in range(lo, hi):
+        if j != i:
+            contexts[m] = sentence[j]
+            m += 1
+    return m
+
+
 @njit(cache=True, error_model="numpy", nogil=True)
 def _schedule(b, n_threads):
     """The learning rate now: all words read so far by every thread and process."""
