@@ -70,7 +70,7 @@ def child_main(argv: list[str]) -> int:
         logging.disable(logging.WARNING)
         from gensim.models import Word2Vec
         from gensim.models.word2vec import LineSentence
-        m = Word2Vec(vector_size=p["dim"], window=p["window"], negative=p["negative"], hs=0, sg=1,
+        m = Word2Vec(vector_size=p["dim"], window=p["window"], negative=p["negative"], hs=0, sg=0 if p.get("model") == "cbow" else 1,
                      sample=p["sample"], min_count=p["min_count"], alpha=p["alpha"],
                      workers=p["threads"], seed=p["seed"], epochs=p["epochs"])
         if system == "gensim-file":
@@ -222,14 +222,16 @@ def run_system(name: str, s: dict, a, corpus_words: int, w2v_cmd, outdir: str, t
     env = dict(os.environ)
     env.update(env_extra or {})
     kind = s["kind"]
+    model = getattr(a, "model", "skipgram")  # bench_scaling and bench_seeds pass their own options
     out_bin = os.path.join(outdir, f"{name.replace('/', '_').replace(' ', '_')}-{tag}.bin")
     params = dict(corpus=a.corpus, dim=a.dim, window=a.window, negative=a.negative, sample=a.sample,
-                  min_count=a.min_count, alpha=a.alpha, threads=threads, seed=a.seed, epochs=epochs)
+                  min_count=a.min_count, alpha=a.alpha, threads=threads, seed=a.seed, epochs=epochs,
+                  model=model)
     if kind == "w2v":
         cmd = w2v_cmd + ["train", a.corpus, "-o", out_bin, "--dim", str(a.dim), "--window", str(a.window),
                          "--negative", str(a.negative), "--epochs", str(epochs), "--alpha", str(a.alpha),
                          "--min-count", str(a.min_count), "--sample", str(a.sample),
-                         "--threads", str(threads), "--seed", str(a.seed)] + s["extra"]
+                         "--threads", str(threads), "--seed", str(a.seed), "--model", model] + s["extra"]
         env.setdefault("NUMBA_CACHE_DIR", os.path.join(WORK, "numba-cache"))
     elif kind in ("gensim-file", "gensim-iter"):
         cmd = [sys.executable, os.path.abspath(__file__), "--child", kind, json.dumps({**params, "out": out_bin})]
@@ -239,7 +241,7 @@ def run_system(name: str, s: dict, a, corpus_words: int, w2v_cmd, outdir: str, t
         env["PYTHONPATH"] = FASTTEXT_PY + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     elif kind == "word2vec.c":
         cmd = (["stdbuf", "-o0"] if shutil.which("stdbuf") else []) + [
-            W2V_C, "-train", a.corpus, "-output", out_bin, "-cbow", "0", "-hs", "0",
+            W2V_C, "-train", a.corpus, "-output", out_bin, "-cbow", "1" if model == "cbow" else "0", "-hs", "0",
             "-size", str(a.dim), "-window", str(a.window), "-negative", str(a.negative),
             "-sample", str(a.sample), "-iter", str(epochs), "-min-count", str(a.min_count),
             "-alpha", str(a.alpha), "-threads", str(threads), "-binary", "1", "-debug", "2"]
@@ -435,7 +437,10 @@ def add_training_options(ap) -> None:
     ap.add_argument("--negative", type=int, default=5)
     ap.add_argument("--sample", type=float, default=1e-4)
     ap.add_argument("--min-count", type=int, default=5)
-    ap.add_argument("--alpha", type=float, default=0.025)
+    ap.add_argument("--model", choices=["skipgram", "cbow"], default="skipgram",
+                    help="the model every system trains (gensim sg=0/1, word2vec.c -cbow, w2v --model)")
+    ap.add_argument("--alpha", type=float, default=None,
+                    help="starting learning rate [default: 0.025; 0.05 with --model cbow, as word2vec.c]")
     ap.add_argument("--seed", type=int, default=1)
 
 
@@ -461,6 +466,8 @@ def main(argv=None) -> int:
     ap.add_argument("--json", default=None, help="output JSON path (default benchmarks/results/DATE-CORPUS.json)")
     ap.add_argument("--keep-vectors", action="store_true")
     a = ap.parse_args(argv)
+    if a.alpha is None:
+        a.alpha = 0.05 if a.model == "cbow" else 0.025
 
     if not os.path.exists(a.corpus):
         print(f"corpus {a.corpus} not found (make corpus-gcide / corpus-synth)", file=sys.stderr)
