@@ -99,7 +99,11 @@ def main(argv=None) -> int:
         json.dump({"date": stamp, "settings": vars(a), "variants": variants, "summary": summary,
                    "runs": runs, "markdown": table}, f, indent=1, default=str)
     print(f"(JSON: {os.path.relpath(path, bt.ROOT)})")
-    return 0
+    # As bench_train: a run that failed fails the benchmark, with its error.
+    failed = [(f"{name} seed {r['seed']}", r.get("error")) for name, rs in runs.items() for r in rs if not r.get("ok")]
+    for what, error in failed:
+        print(f"error: bench_seeds: {what} failed: {error}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

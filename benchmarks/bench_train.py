@@ -223,13 +223,14 @@ def run_system(name: str, s: dict, a, corpus_words: int, w2v_cmd, outdir: str, t
     env.update(env_extra or {})
     kind = s["kind"]
     model = getattr(a, "model", "skipgram")  # bench_scaling and bench_seeds pass their own options
+    alpha = a.alpha if a.alpha is not None else (0.05 if model == "cbow" else 0.025)  # word2vec.c's defaults
     out_bin = os.path.join(outdir, f"{name.replace('/', '_').replace(' ', '_')}-{tag}.bin")
     params = dict(corpus=a.corpus, dim=a.dim, window=a.window, negative=a.negative, sample=a.sample,
-                  min_count=a.min_count, alpha=a.alpha, threads=threads, seed=a.seed, epochs=epochs,
+                  min_count=a.min_count, alpha=alpha, threads=threads, seed=a.seed, epochs=epochs,
                   model=model)
     if kind == "w2v":
         cmd = w2v_cmd + ["train", a.corpus, "-o", out_bin, "--dim", str(a.dim), "--window", str(a.window),
-                         "--negative", str(a.negative), "--epochs", str(epochs), "--alpha", str(a.alpha),
+                         "--negative", str(a.negative), "--epochs", str(epochs), "--alpha", str(alpha),
                          "--min-count", str(a.min_count), "--sample", str(a.sample),
                          "--threads", str(threads), "--seed", str(a.seed), "--model", model] + s["extra"]
         env.setdefault("NUMBA_CACHE_DIR", os.path.join(WORK, "numba-cache"))
@@ -244,7 +245,7 @@ def run_system(name: str, s: dict, a, corpus_words: int, w2v_cmd, outdir: str, t
             W2V_C, "-train", a.corpus, "-output", out_bin, "-cbow", "1" if model == "cbow" else "0", "-hs", "0",
             "-size", str(a.dim), "-window", str(a.window), "-negative", str(a.negative),
             "-sample", str(a.sample), "-iter", str(epochs), "-min-count", str(a.min_count),
-            "-alpha", str(a.alpha), "-threads", str(threads), "-binary", "1", "-debug", "2"]
+            "-alpha", str(alpha), "-threads", str(threads), "-binary", "1", "-debug", "2"]
     else:
         raise ValueError(kind)
     res["cmd"] = " ".join(shlex.quote(c) for c in cmd)
@@ -466,8 +467,6 @@ def main(argv=None) -> int:
     ap.add_argument("--json", default=None, help="output JSON path (default benchmarks/results/DATE-CORPUS.json)")
     ap.add_argument("--keep-vectors", action="store_true")
     a = ap.parse_args(argv)
-    if a.alpha is None:
-        a.alpha = 0.05 if a.model == "cbow" else 0.025
 
     if not os.path.exists(a.corpus):
         print(f"corpus {a.corpus} not found (make corpus-gcide / corpus-synth)", file=sys.stderr)
@@ -512,7 +511,7 @@ def main(argv=None) -> int:
 
     print(f"[bench] corpus {a.corpus}: {corpus_words:,} words in {corpus_lines:,} lines; dim {a.dim} "
           f"window {a.window} negative {a.negative} sample {a.sample} epochs {a.epochs} min-count "
-          f"{a.min_count} alpha {a.alpha} threads {a.threads}; repeats {a.repeats}", file=sys.stderr)
+          f"{a.min_count} alpha {a.alpha if a.alpha is not None else 'default'} threads {a.threads}; repeats {a.repeats}", file=sys.stderr)
 
     runs: dict[str, list[dict]] = {n: [] for n in systems}
     cold = None
