@@ -16,7 +16,7 @@ word is skipped; a word twice in the window takes the step twice.
 import numpy as np
 from numba import njit
 
-from .sgns import _error_and_loss
+from .sgns import ns_update
 from .span import gather_contexts
 
 
@@ -37,22 +37,7 @@ def cbow_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, mean, neu1
         inv = np.float32(1.0 / n_contexts)
         for k in range(dim):
             neu1[k] *= inv
-    pos = targets[0]
-    loss = 0.0
-    for d in range(n_targets):
-        t = targets[d]
-        if d > 0 and t == pos:
-            continue
-        f = np.float32(0.0)
-        for k in range(dim):
-            f += neu1[k] * Wp[t, k]
-        err, nll = _error_and_loss(f, d == 0, with_loss)
-        loss += nll
-        g = np.float32(err * alpha)
-        for k in range(dim):
-            neu1e[k] += g * Wp[t, k]
-        for k in range(dim):
-            Wp[t, k] += g * neu1[k]
+    loss = ns_update(neu1, Wp, targets, n_targets, alpha, neu1e, with_loss)
     for a in range(n_contexts):
         c = contexts[a]
         for k in range(dim):

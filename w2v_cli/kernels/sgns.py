@@ -57,12 +57,30 @@ def _error_and_loss(f, positive, with_loss):
 
 
 @njit(cache=True, error_model="numpy", fastmath=True, inline="always")
-def _dot(A, i, B, j):
-    """A[i] . B[j] in float32 (fastmath lets LLVM vectorise the reduction)."""
-    f = np.float32(0.0)
-    for k in range(A.shape[1]):
-        f += A[i, k] * B[j, k]
-    return f
+def ns_update(h, Wp, targets, n_targets, alpha, neu1e, with_loss):
+    """The negative-sampling update of one input vector ``h`` (a row of W, or
+    CBOW's combined context row): targets[0] is the positive output row,
+    targets[1:n_targets] the negatives.  Each target row takes u += g h, and
+    neu1e += g u (u before its update) collects h's step, which the caller
+    applies; ``h`` is only read.  A negative equal to the positive is skipped,
+    as in word2vec.c.  Returns -J (0 unless ``with_loss``)."""
+    pos = targets[0]
+    loss = 0.0
+    for d in range(n_targets):
+        t = targets[d]
+        if d > 0 and t == pos:
+            continue
+        f = np.float32(0.0)
+        for k in range(h.shape[0]):
+            f += h[k] * Wp[t, k]
+        err, nll = _error_and_loss(f, d == 0, with_loss)
+        loss += nll
+        g = np.float32(err * alpha)
+        for k in range(h.shape[0]):
+            neu1e[k] += g * Wp[t, k]
+        for k in range(h.shape[0]):
+            Wp[t, k] += g * h[k]
+    return loss
 
 
 @njit(cache=True, error_model="numpy", fastmath=True)
@@ -72,24 +90,10 @@ def sgns_step(W, Wp, inp, targets, n_targets, alpha, neu1e, with_loss=True):
     in place and returns -J (0 unless ``with_loss``).  A negative equal to the positive is skipped, as in
     word2vec.c.  ``neu1e`` is a float32 scratch buffer of length D.
     """
-    dim = W.shape[1]
-    pos = targets[0]
-    for k in range(dim):
+    for k in range(W.shape[1]):
         neu1e[k] = 0.0
-    loss = 0.0
-    for d in range(n_targets):
-        t = targets[d]
-        if d > 0 and t == pos:
-            continue
-        f = _dot(W, inp, Wp, t)
-        err, nll = _error_and_loss(f, d == 0, with_loss)
-        loss += nll
-        g = np.float32(err * alpha)
-        for k in range(dim):
-            neu1e[k] += g * Wp[t, k]
-        for k in range(dim):
-            Wp[t, k] += g * W[inp, k]
-    for k in range(dim):
+    loss = ns_update(W[inp], Wp, targets, n_targets, alpha, neu1e, with_loss)
+    for k in range(W.shape[1]):
         W[inp, k] += neu1e[k]
     return loss
 
