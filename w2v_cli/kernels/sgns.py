@@ -57,6 +57,24 @@ def _error_and_loss(f, positive, with_loss):
 
 
 @njit(cache=True, error_model="numpy", fastmath=True, inline="always")
+def target_update(h, Wp, t, positive, alpha, neu1e, with_loss):
+    """One output row u = Wp[t] against the input vector ``h``, label 1 if
+    ``positive`` else 0: u += g h and neu1e += g u (u before its update), with
+    g = alpha * (label - sigma(h . u)).  Returns the pair's -log P(label) (0
+    unless ``with_loss``).  Shared by negative sampling and hierarchical softmax."""
+    f = np.float32(0.0)
+    for k in range(h.shape[0]):
+        f += h[k] * Wp[t, k]
+    err, nll = _error_and_loss(f, positive, with_loss)
+    g = np.float32(err * alpha)
+    for k in range(h.shape[0]):
+        neu1e[k] += g * Wp[t, k]
+    for k in range(h.shape[0]):
+        Wp[t, k] += g * h[k]
+    return nll
+
+
+@njit(cache=True, error_model="numpy", fastmath=True, inline="always")
 def ns_update(h, Wp, targets, n_targets, alpha, neu1e, with_loss):
     """The negative-sampling update of one input vector ``h`` (a row of W, or
     CBOW's combined context row): targets[0] is the positive output row,
@@ -70,16 +88,7 @@ def ns_update(h, Wp, targets, n_targets, alpha, neu1e, with_loss):
         t = targets[d]
         if d > 0 and t == pos:
             continue
-        f = np.float32(0.0)
-        for k in range(h.shape[0]):
-            f += h[k] * Wp[t, k]
-        err, nll = _error_and_loss(f, d == 0, with_loss)
-        loss += nll
-        g = np.float32(err * alpha)
-        for k in range(h.shape[0]):
-            neu1e[k] += g * Wp[t, k]
-        for k in range(h.shape[0]):
-            Wp[t, k] += g * h[k]
+        loss += target_update(h, Wp, t, d == 0, alpha, neu1e, with_loss)
     return loss
 
 
@@ -259,6 +268,15 @@ def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, 
     for t in range(LW.shape[1]):
         LW[0, t] = 1.0 if t == 0 else 0.0
         LW[1, t] = 0.0 if t >= n_targets or (t > 0 and targets[t] == pos) else 1.0
+    return window_update(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, LW, grad_out, neu1e, with_loss)
+
+
+@njit(cache=True, error_model="numpy", fastmath=True, inline="always")
+def window_update(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, LW, grad_out, neu1e, with_loss):
+    """The body of :func:`sgns_window_step` once the targets are padded to a
+    multiple of BLOCK and LW holds their labels and mask (so hierarchical
+    softmax, whose targets are a Huffman path, shares it)."""
+    n_pad = -(-n_targets // BLOCK) * BLOCK
     rate = np.float32(alpha)  # float32, so the sigmoid loop stays in float32
     loss = 0.0
     a = 0
