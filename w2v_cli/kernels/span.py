@@ -112,6 +112,8 @@ def run_span(b, s, tid, step):
     progress, loss_acc, pair_acc, stop, spans = b.progress, b.loss_acc, b.pair_acc, b.stop, b.spans
     sentence, targets, ahead = s.sentence, s.targets, s.ahead
     n_ahead = b.ahead
+    points, code_lengths = b.points, b.code_lengths
+    n_paths = code_lengths.shape[0]
     loss_every = b.loss_every
     report_every = b.report_every
     window = b.window
@@ -160,6 +162,14 @@ def run_span(b, s, tid, step):
                     prefetch_row(Wp, sentence[i + 1])
                     if i + 1 + window < n:
                         prefetch_row(W, sentence[i + 1 + window])
+            elif n_paths > 0 and i + 1 < n:
+                # Hierarchical softmax: the next centre word's path rows (the deep
+                # nodes are rarely in cache) and the row entering the window.
+                nxt = sentence[i + 1]
+                for j in range(code_lengths[nxt]):
+                    prefetch_row(Wp, points[nxt, j])
+                if i + 1 + window < n:
+                    prefetch_row(W, sentence[i + 1 + window])
             step_loss, step_pairs = step(b, s, sentence, n, i, lo, hi, alpha, with_loss, state)
             loss += loss_every * step_loss
             pairs += step_pairs
