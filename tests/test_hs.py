@@ -5,8 +5,8 @@ the CBOW step against central finite differences, planted structure for each
 import numpy as np
 import pytest
 
-from conftest import group_precision, planted_sentences
-from w2v_cli.errors import TrainingInterrupted, W2VError
+from conftest import assert_resume_reproduces, group_precision, planted_sentences
+from w2v_cli.errors import W2VError
 from w2v_cli.huffman import huffman_tables
 from w2v_cli.kernels.hs import cbow_hs_step, sg_hs_step, sg_hs_window_step
 from w2v_cli.kernels.span import padded_targets, score_columns
@@ -134,18 +134,7 @@ def test_one_thread_reproducible_and_resume_equals_straight(planted, model, tmp_
     again = train(planted, **opts)
     np.testing.assert_array_equal(full.W, again.W)
     np.testing.assert_array_equal(full.Wp, again.Wp)
-    ck = tmp_path / "run.ckpt"
-
-    def interrupt(epoch, loss):
-        if epoch == 0:
-            raise KeyboardInterrupt
-
-    with pytest.raises(TrainingInterrupted, match="checkpoint written"):
-        train(planted, checkpoint=str(ck), on_epoch=interrupt, **opts)
-    resumed = train(planted, resume=str(ck), progress=False)
-    np.testing.assert_array_equal(resumed.W, full.W)
-    np.testing.assert_array_equal(resumed.Wp, full.Wp)
-    assert resumed.loss_history == full.loss_history
+    assert_resume_reproduces(planted, full, tmp_path / "run.ckpt", **opts)
 
 
 def test_context_vectors_are_labelled_by_inner_node(planted):
