@@ -170,3 +170,24 @@ def test_library_refuses_a_context_array_of_the_wrong_shape():
         train([words], init=(words, W), init_context=np.zeros((3, 5), np.float32), progress=False)
     with pytest.raises(W2VError, match="the context array has 2 rows"):
         train([words], init=(words, W), init_context=np.zeros((2, 4), np.float32), progress=False)
+
+
+def test_under_mpiexec_the_union_equals_one_process(first_run, tmp_path):
+    from test_mpi import MPIEXEC, run_mpi
+
+    pytest.importorskip("mpi4py")
+    if MPIEXEC is None:
+        pytest.skip("mpiexec not installed")
+    d = first_run
+    init = ["--init", d / "a.bin", "--init-context", d / "a.ctx.txt", "--init-vocab", d / "a.vocab", "-q",
+            "--threads", 1]
+    r, _ = run_mpi(2, "train", d / "b.txt", "-o", tmp_path / "mpi.txt", "--save-vocab", tmp_path / "mpi.vocab", *init)
+    assert r.returncode == 0, r.stderr
+    r = run_w2v("train", d / "b.txt", "-o", tmp_path / "one.txt", "--save-vocab", tmp_path / "one.vocab", *init)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "mpi.vocab").read_text() == (tmp_path / "one.vocab").read_text()
+    first_words, first_W = load_word2vec(d / "a.bin")
+    words, W = load_word2vec(tmp_path / "mpi.txt")
+    index = {w: i for i, w in enumerate(words)}
+    absent = [i for i, w in enumerate(first_words) if w.startswith("g")]  # A's groups are not in B
+    np.testing.assert_array_equal(W[[index[first_words[i]] for i in absent]], first_W[absent])
