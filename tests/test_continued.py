@@ -119,6 +119,28 @@ def test_a_checkpoint_as_init_equals_its_files(tmp_path):
     assert from_files.read_bytes() == from_ckpt.read_bytes()
 
 
+def test_an_interrupted_continued_run_resumes_to_the_uninterrupted_one(tmp_path):
+    from w2v_cli.errors import TrainingInterrupted
+
+    a = planted_sentences(n_groups=3, n_sentences=300, seed=1)
+    b = renamed(planted_sentences(n_groups=3, n_sentences=300, seed=2), "h")
+    first = train(a, **OPTS)
+    init = dict(init=(first.words, first.W), init_context=first.Wp)
+    full = train(b, **init, **OPTS)
+    ck = tmp_path / "more.ckpt"
+
+    def interrupt(epoch, loss):
+        if epoch == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(TrainingInterrupted, match="checkpoint written"):
+        train(b, checkpoint=str(ck), on_epoch=interrupt, **init, **OPTS)
+    resumed = train(b, resume=str(ck), progress=False)  # the checkpoint holds the union vocabulary
+    assert resumed.words == full.words
+    np.testing.assert_array_equal(resumed.W, full.W)
+    np.testing.assert_array_equal(resumed.Wp, full.Wp)
+
+
 @pytest.fixture(scope="module")
 def first_run(tmp_path_factory):
     d = tmp_path_factory.mktemp("first")
