@@ -152,9 +152,9 @@ def sync_rows(k: int, n_words: int) -> int:
 
 
 def byte_share(size_bytes: int, rank: int, size: int, newline_after) -> tuple:
-    """[start, end) of ``rank``'s share of a file of ``size_bytes``: equal byte
+    """[start, end) of ``rank``'s share of ``size_bytes`` bytes of text: equal byte
     ranges moved forward to line starts, so every line belongs to one rank.
-    ``newline_after(pos)`` gives the position after the first newline at or
+    ``newline_after(pos)`` gives the position after the first line end at or
     after ``pos`` (or ``size_bytes``)."""
     def boundary(r):
         if r == 0:
@@ -165,19 +165,69 @@ def byte_share(size_bytes: int, rank: int, size: int, newline_after) -> tuple:
     return boundary(rank), boundary(rank + 1)
 
 
-def _newline_finder(path: str, size_bytes: int):
+def _newline_finder(files, sizes):
+    """``newline_after`` of :func:`byte_share` over ``files`` laid end to end
+    (a file's end also ends a line: sentences never cross files)."""
     def newline_after(pos: int) -> int:
+        base = 0
+        for path, n in zip(files, sizes):
+            if pos < base + n:
+                break
+            base += n
+        else:
+            return base
         with open(path, "rb") as fh:
-            fh.seek(pos)
+            at = pos - base
+            fh.seek(at)
             while True:
                 block = fh.read(1 << 16)
                 if not block:
-                    return size_bytes
+                    return base + n
                 i = block.find(b"\n")
                 if i >= 0:
-                    return pos + i + 1
-                pos += len(block)
+                    return base + at + i + 1
+                at += len(block)
     return newline_after
+
+
+def file_pieces(files, sizes, start: int, end: int) -> list:
+    """The bytes [start, end) of ``files`` laid end to end, as (path, lo, hi,
+    whether hi is the file's end) ranges of the files (in order; empty ranges
+    left out)."""
+    out, base = [], 0
+    for path, n in zip(files, sizes):
+        lo, hi = max(start - base, 0), min(end - base, n)
+        if lo < hi:
+            out.append((path, lo, hi, hi == n))
+        base += n
+    return out
+
+
+def _last_byte(path, size: int) -> bytes:
+    with open(path, "rb") as fh:
+        fh.seek(size - 1)
+        return fh.read(1)
+
+
+def range_blocks(path, start: int, end: int):
+    """Bytes [start, end) of a plain file as uint8 blocks of about
+    corpus.CHUNK_BYTES, each cut after its last newline (else at whitespace), so
+    no word is split: the native reader's input for one rank's share.  The
+    blocks are views of a copy-on-write map of the file (nothing is copied)."""
+    from .corpus import CHUNK_BYTES
+    from .kernels.tokenize import chunk_cut, next_space
+
+    if end <= start:
+        return
+    data = np.memmap(path, np.uint8, mode="c", offset=start, shape=(end - start,)).view(np.ndarray)
+    pos, size = 0, len(data)
+    while pos < size:
+        n = min(CHUNK_BYTES, size - pos)
+        cut = n if pos + n == size else int(chunk_cut(data[pos:pos + n], n, CHUNK_BYTES))
+        if cut == 0:  # a word longer than a block: cut after it
+            cut = int(next_space(data, pos + n, size)) - pos
+        yield data[pos:pos + cut]
+        pos += cut
 
 
 class Cluster:
@@ -257,41 +307,100 @@ class Cluster:
 
     # -- corpus ---------------------------------------------------------------------
 
-    def _splittable(self, path) -> bool:
-        from .corpus import _OPENERS
-        return os.path.splitext(os.fspath(path))[1].lower() not in _OPENERS
+    def prepare_stream(self, paths, out_path, min_count: int, max_vocab: int, vocab=None, threads: int = 1):
+        """:func:`corpus.prepare_stream` split between ranks.  Returns (vocab,
+        this rank's id stream, the words of all ranks, the tokens of the whole
+        corpus, notes).
 
-    def share(self, path) -> tuple:
-        """This rank's byte range [start, end) of an uncompressed corpus."""
-        path = os.fspath(path)
-        size_bytes = os.path.getsize(path)
-        return byte_share(size_bytes, self.rank, self.size, _newline_finder(path, size_bytes))
-
-    def count_words(self, path, min_count: int, max_vocab: int):
-        """Pass 1, split between ranks; returns the same CountResult on every
-        rank, equal to :func:`corpus.count_words` of the whole file."""
+        The files laid end to end are cut into equal byte ranges, one per rank,
+        each cut moved forward to a line start; each rank counts and encodes its
+        range with the native reader (a StreamCounter); rank 0 adds the word
+        tables up in rank order (so ties keep the order of first appearance) and
+        sends the sum back; every rank builds the same vocabulary from it, the
+        one a single process builds (unless ``max_vocab`` prunes: each rank then
+        prunes its own counts), and turns its share's ids into it.  Compressed
+        files cannot be entered in the middle: with one among the files, every
+        rank reads the whole corpus and keeps its slice of the id stream.
+        """
         from . import corpus
-        source = f"corpus {os.fspath(path)}"
-        if not self._splittable(path):
-            return self.agree(corpus.count_words, path, min_count, max_vocab)
+        from . import corpus_native as native
 
-        def tally():
-            corpus.open_corpus(path).close()  # the one-line errors for a missing or odd file
-            chunks = corpus.iter_chunks(path, *self.share(path))
-            return corpus.tally_tokens((chunk.split() for chunk in chunks), max_vocab)
+        files = self.agree(corpus.resolve_files, paths)
+        if any(os.path.splitext(f)[1].lower() in corpus._OPENERS for f in files):
+            got = self.agree(corpus.prepare_stream, files, out_path, min_count, max_vocab, vocab, threads)
+            vocab, whole, _, tokens, notes = got
+            stream, train_words = self.slice_stream(whole)
+            self.debug("vocabulary", "\n".join(vocab.words).encode("utf-8"), vocab.counts)
+            return vocab, stream, train_words, tokens, notes
 
-        counts, tokens = self.agree(tally)
+        def count():
+            sizes = [os.path.getsize(f) for f in files]
+            lo, hi = byte_share(sum(sizes), self.rank, self.size, _newline_finder(files, sizes))
+            pieces = file_pieces(files, sizes, lo, hi)
+            with native.StreamCounter(threads, max_vocab) as counter:
+                try:
+                    with open(out_path, "wb") as out:
+                        for i, (path, a, b, ends_file) in enumerate(pieces):
+                            for block in range_blocks(path, a, b):
+                                for ids in counter.feed(block):
+                                    out.write(memoryview(ids))
+                            for ids in counter.finish():
+                                out.write(memoryview(ids))
+                            if i + 1 < len(pieces) and ends_file and _last_byte(path, b) != b"\n":
+                                out.write(np.array([corpus.SENTENCE_END], np.int32).tobytes())  # sentences never cross files
+                except OSError as exc:
+                    raise W2VError(f"cannot read corpus or write its id stream: {exc.strerror or exc}") from None
+            return counter
+
+        counter = self.agree(count)
+        merged = self._merge_tables(counter)
+        source = corpus._source(files)
+
+        def vocabulary():
+            if merged[1] == 0:
+                raise W2VError(f"{source} is empty: it has no words")
+            table = merged[0]
+            if vocab is not None:
+                row_ids = native.vocab_row_ids(table, vocab, corpus.MAX_WORD_BYTES)
+                truncated = int(np.count_nonzero(np.diff(table.arrays()[1]) > corpus.MAX_WORD_BYTES))
+                return vocab, row_ids, truncated
+            built, row_ids, truncated, best = native.build_vocab(table, min_count, max_vocab, corpus.MAX_WORD_BYTES)
+            if not len(built):
+                raise W2VError(f"no word in {source} occurs at least --min-count={min_count} times "
+                               f"(the most frequent occurs {best} times)")
+            return built, row_ids, truncated
+
+        vocab, row_ids, truncated = self.agree(vocabulary)
+        self.debug("vocabulary", "\n".join(vocab.words).encode("utf-8"), vocab.counts)
+        where = merged[0].merge(counter.table)  # this rank's rows in the merged table (its counts are done with)
+
+        def encode():
+            try:
+                n_items, words = corpus._remap_file(out_path, counter.entry_ids(row_ids[where]))
+            except OSError as exc:
+                raise W2VError(f"cannot write the encoded corpus to {out_path}: {exc.strerror or exc}") from None
+            return corpus._map(out_path, n_items), words
+
+        stream, words = self.agree(encode)
+        train_words = self.settle_stream(stream, words)
+        notes = [corpus.truncation_note(truncated)] if truncated else []
+        return vocab, stream, train_words, merged[1], notes
+
+    def _merge_tables(self, counter):
+        """(the word table of all ranks' counts, all tokens), on every rank:
+        rank 0 merges the tables in rank order and broadcasts the sum."""
+        from . import corpus_native as native
+
         self.barrier("merging the vocabulary")
-        parts = self.comm.gather((counts, tokens), root=0)
+        parts = self.comm.gather((counter.table.arrays(), counter.tokens), root=0)
+        summed = None
         if self.rank == 0:
-            counts, tokens = parts[0]
-            for more, n in parts[1:]:
-                counts.update(more)  # adds; new words keep their order of first appearance
-                tokens += n
-        counts, tokens = self.comm.bcast((counts, tokens) if self.rank == 0 else None, root=0)
-        counted = self.agree(corpus.count_result, counts, tokens, min_count, max_vocab, source)
-        self.debug("vocabulary", "\n".join(counted.vocab.words).encode("utf-8"), counted.vocab.counts)
-        return counted
+            table = native.WordTable()
+            for arrays, _ in parts:
+                table.merge(native.WordTable.from_arrays(*arrays))
+            summed = (table.arrays(), sum(n for _, n in parts))
+        arrays, tokens = self.comm.bcast(summed, root=0)
+        return native.WordTable.from_arrays(*arrays), tokens
 
     def debug(self, what: str, *parts) -> None:
         """With W2V_MPI_DEBUG set, print a crc32 of ``parts`` (bytes or arrays)
@@ -302,20 +411,6 @@ class Cluster:
         for p in parts:
             h = zlib.crc32(p if isinstance(p, bytes) else memoryview(np.ascontiguousarray(p)).cast("B"), h)
         print(f"w2v-mpi rank {self.rank}: {what} crc32 {h:08x}", file=sys.stderr, flush=True)
-
-    def encode_corpus(self, path, counted, out_path):
-        """Pass 2 of this rank's share; returns (this rank's id stream, the
-        in-vocabulary words of the whole corpus)."""
-        from . import corpus
-        if self._splittable(path):
-            stream, words = self.agree(corpus.encode_chunks, corpus.iter_chunks(path, *self.share(path)),
-                                       counted, out_path)
-        else:
-            whole, _ = self.agree(corpus.encode_corpus, path, counted, out_path)
-            lo, hi = self.rank * len(whole) // self.size, (self.rank + 1) * len(whole) // self.size
-            stream = whole[lo:hi]
-            words = int(np.count_nonzero(stream >= 0))
-        return stream, self.settle_stream(stream, words)
 
     def slice_stream(self, stream):
         """This rank's part of an id stream every rank built alike (an in-memory corpus)."""
