@@ -54,6 +54,8 @@ FIRST_ROWS = 1024
 # Rows are merged in blocks of at most this many floats per matrix, so a sync
 # of a large vocabulary needs a bounded buffer.
 BLOCK_FLOATS = 1 << 22
+# The epoch-end merge works in place, in blocks that keep MPI's int counts small.
+FULL_BLOCK_FLOATS = 1 << 28
 # Longest sleep between polls of a row merge (seconds).
 ROWS_POLL = float(os.environ.get("W2V_MPI_ROWS_POLL", "1e-4"))
 # Seconds without an answer from the other ranks before a rank gives up on them:
@@ -244,6 +246,7 @@ class Cluster:
         # wait for it at the next epoch's first sync, with the start-up deadline.
         self.slow_epoch_starts = False
         self.first_sync_done = False
+        self._buffers = None  # EpochSync's merge buffers
 
     @classmethod
     def connect(cls) -> "Cluster":
@@ -282,10 +285,18 @@ class Cluster:
             pause = min(pause * 2, longest_pause)
 
     def allreduce(self, array: np.ndarray, what: str, timeout: float = START_TIMEOUT,
-                  longest_pause: float = 2e-3) -> np.ndarray:
-        """Sum ``array`` over ranks, in place."""
-        self.wait(self.comm.Iallreduce(self.MPI.IN_PLACE, array, op=self.MPI.SUM), what, timeout, longest_pause)
-        return array
+                  longest_pause: float = 2e-3, out: Optional[np.ndarray] = None) -> np.ndarray:
+        """Sum ``array`` over ranks, in place (or into ``out``)."""
+        send = self.MPI.IN_PLACE if out is None else array
+        out = array if out is None else out
+        self.wait(self.comm.Iallreduce(send, out, op=self.MPI.SUM), what, timeout, longest_pause)
+        return out
+
+    def merge_buffers(self, floats: int):
+        """Two float32 buffers of at least ``floats``, kept for the next sync."""
+        if self._buffers is None or len(self._buffers[0]) < floats:
+            self._buffers = (np.empty(floats, np.float32), np.empty(floats, np.float32))
+        return self._buffers
 
     def barrier(self, what: str, timeout: float = START_TIMEOUT) -> None:
         self.wait(self.comm.Ibarrier(), what, timeout)
@@ -560,10 +571,12 @@ class EpochSync:
         next_at = time.perf_counter()
         while True:
             next_at += self.period
-            while time.perf_counter() < next_at and not self.local_done.is_set():
-                if self.abandon.is_set():
-                    return
-                time.sleep(min(0.01, self.period))
+            # Sleep till the next sync, waking at once when the kernel is done.
+            while not self.local_done.is_set() and not self.abandon.is_set():
+                left = next_at - time.perf_counter()
+                if left <= 0:
+                    break
+                self.local_done.wait(min(left, 0.05))
             if self.abandon.is_set():
                 return
             done = self.local_done.is_set()
@@ -589,41 +602,43 @@ class EpochSync:
             EpochSync.syncs_done += 1
             self._merge_top(sync_rows(EpochSync.syncs_done, state.W.shape[0]))
 
-    def _blocks(self, n_rows: int):
+    def _blocks(self, n_rows: int, floats: int = BLOCK_FLOATS):
         dim = self.state.W.shape[1]
-        step = max(1, BLOCK_FLOATS // max(dim, 1))
+        step = max(1, floats // max(dim, 1))
         for lo in range(0, n_rows, step):
             yield lo, min(n_rows, lo + step)
 
     def _merge(self, n_rows: int, what: str) -> int:
-        """Merge rows [0, n_rows) of W and W' across ranks: every rank's change
-        since the last merge (its row minus the reference) is summed, and the
-        reference moves to reference + sum.  Summing, not averaging: a rare
-        word trained on one rank keeps its whole update, as it would under
-        Hogwild threads (averaging would halve it, and cost about 0.1 WS353
-        on GCIDE with 2 ranks).  The kernel may write the rows meanwhile: each
-        rank adds (new - its snapshot), so those writes are kept, and once the
-        kernels are done every rank ends with exactly the new reference.
-        Returns the payload bytes."""
+        """Merge rows [0, n_rows) of W and W' across ranks while the kernel runs:
+        every rank's change since the last merge (its row minus the reference)
+        is summed, and the reference moves to reference + sum.  Summing, not
+        averaging: a rare word trained on one rank keeps its whole update, as it
+        would under Hogwild threads (averaging would halve it, and cost about
+        0.1 WS353 on GCIDE with 2 ranks).  The kernel may write the rows
+        meanwhile: each rank adds (sum - its own change), so those writes are
+        kept.  The buffers are allocated once (a fresh array per sync costs a page
+        fault per 4 kB).  Returns the payload bytes."""
         c = self.cluster
-        W, Wp = self.state.W, self.state.Wp
-        Wr, Wpr = c.reference
+        pairs = ((self.state.W, c.reference[0]), (self.state.Wp, c.reference[1]))
         sent = 0
         for lo, hi in self._blocks(n_rows):
-            n = hi - lo
-            snap = np.concatenate((W[lo:hi], Wp[lo:hi]))
-            ref = np.concatenate((Wr[lo:hi], Wpr[lo:hi]))
-            total = snap - ref
+            spans = [(M, R, lo, min(hi, M.shape[0])) for M, R in pairs]
+            sizes = [max(b - a, 0) * M.shape[1] for M, _, a, b in spans]
+            mine, total = c.merge_buffers(sum(sizes))
+            parts, at = [], 0
+            for (M, R, a, b), n in zip(spans, sizes):
+                d, t = mine[at:at + n].reshape(-1, M.shape[1]), total[at:at + n].reshape(-1, M.shape[1])
+                np.subtract(M[a:b], R[a:b], out=d)
+                parts.append((M[a:b], R[a:b], d, t))
+                at += n
             # Every rank has just left the same small allreduce, so this one needs
             # no waiting for late ranks: poll it closely.
-            c.allreduce(total, what, SYNC_TIMEOUT, ROWS_POLL)
-            total += ref  # the new reference
-            Wr[lo:hi] = total[:n]
-            Wpr[lo:hi] = total[n:]
-            total -= snap
-            W[lo:hi] += total[:n]
-            Wp[lo:hi] += total[n:]
-            sent += total.nbytes
+            c.allreduce(mine[:at], what, SYNC_TIMEOUT, ROWS_POLL, out=total[:at])
+            for M, R, d, t in parts:
+                R += t
+                t -= d
+                M += t
+            sent += 4 * at
         return sent
 
     def _merge_top(self, n_rows: int) -> None:
@@ -634,15 +649,23 @@ class EpochSync:
         EpochSync.stats.busy += time.perf_counter() - start
 
     def _merge_all(self) -> None:
-        """The epoch-end merge of every row (the kernels are done)."""
+        """The epoch-end merge of every row, once every rank's kernel is done:
+        in place (a matrix becomes its change, the sum of the changes, then the
+        new reference), so every rank ends with exactly the new reference."""
         start = time.perf_counter()
-        n = self.state.W.shape[0]
-        EpochSync.stats.full_bytes += self._merge(n, "merging the vectors at the end of the epoch")
+        c = self.cluster
+        sent = 0
+        for M, R in ((self.state.W, c.reference[0]), (self.state.Wp, c.reference[1])):
+            for lo, hi in self._blocks(M.shape[0], FULL_BLOCK_FLOATS):
+                m, r = M[lo:hi], R[lo:hi]
+                m -= r
+                c.allreduce(m, "merging the vectors at the end of the epoch", SYNC_TIMEOUT, ROWS_POLL)
+                m += r
+                r[:] = m
+                sent += m.nbytes
+        EpochSync.stats.full_bytes += sent
         EpochSync.stats.full_busy += time.perf_counter() - start
         EpochSync.stats.epochs += 1
-        W, Wp = self.state.W, self.state.Wp
-        W[:] = self.cluster.reference[0]  # exact: no float rounding left between ranks
-        Wp[:] = self.cluster.reference[1]
 
 
 def _test_hook(rank: int):
