@@ -499,6 +499,7 @@ class SyncStats:
         self.busy = 0.0  # seconds merging rows while the kernel runs (copy, allreduce, write-back)
         self.full_busy = 0.0  # seconds in the epoch-end merges (the kernels are done)
         self.waiting = 0.0  # seconds in the small allreduce that starts a sync (ranks meet)
+        self.cpu = 0.0  # CPU seconds of the communication thread (what it takes from the kernels)
         self.wall = 0.0  # seconds of the epochs
         self.epochs = 0  # epochs trained (and fully merged)
 
@@ -556,11 +557,13 @@ class EpochSync:
         return float(self.sums[2]), int(self.sums[3])
 
     def _run(self):
+        cpu = time.thread_time()
         try:
             self._loop()
         except BaseException as exc:  # surfaced by __exit__ or watch()
             self.error.append(exc)
         finally:
+            EpochSync.stats.cpu += time.thread_time() - cpu
             self.finished.set()
 
     def _loop(self):
@@ -692,7 +695,7 @@ def summary(cluster: Cluster, threads: int) -> str:
                "rows_per_sync": s.rows / max(s.syncs, 1), "bytes_per_sync": per_sync,
                "sync_bytes_per_epoch": s.bytes / epochs, "full_bytes_per_epoch": s.full_bytes / epochs,
                "merge_seconds": s.busy, "full_merge_seconds": s.full_busy, "wait_seconds": s.waiting,
-               "epoch_seconds": s.wall}
+               "epoch_seconds": s.wall, "comm_cpu_seconds": s.cpu}
     path = os.environ.get("W2V_MPI_STATS")
     if path and cluster.rank == 0:
         import json
@@ -704,7 +707,8 @@ def summary(cluster: Cluster, threads: int) -> str:
             f"rows on average ({per_sync / 1e6:.2f} MB per sync, {s.bytes / epochs / 1e6:.1f} MB per epoch) "
             f"+ {s.full_bytes / epochs / 1e6:.1f} MB at each epoch end, payload per rank; of the epochs' wall time "
             f"{100 * s.busy / wall:.1f} % merging rows beside the kernel, {100 * s.full_busy / wall:.1f} % in "
-            f"the epoch-end merges, {100 * s.waiting / wall:.1f} % meeting the other ranks")
+            f"the epoch-end merges, {100 * s.waiting / wall:.1f} % meeting the other ranks; the communication "
+            f"thread used {100 * s.cpu / wall:.1f} % of a core")
 
 
 def mpi_started() -> bool:
