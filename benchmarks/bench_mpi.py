@@ -221,7 +221,7 @@ def main(argv=None) -> int:
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--dim", type=int, default=100)
     ap.add_argument("--repeats", type=int, default=2)
-    ap.add_argument("--sync-period", type=float, default=0.1, help="w2v's default; used by the projection")
+    ap.add_argument("--sync-period", type=float, default=0.05, help="w2v's default; used by the projection")
     ap.add_argument("--projection-words", type=float, default=1e9, help="corpus words per epoch in the projection")
     ap.add_argument("--simulate", default="", help="link rates for the simulated two-host cluster, e.g. 1gbit,200mbit")
     a = ap.parse_args(argv)

@@ -5,11 +5,12 @@ Every rank runs the whole ``w2v train`` command.  What differs from one process:
 * **Detection** (:func:`launched_size`): from the launcher's environment
   (PMI_SIZE from MPICH's hydra, OMPI_COMM_WORLD_SIZE from Open MPI), so a plain
   run never imports mpi4py.
-* **Vocabulary** (:meth:`Cluster.count_words`): each rank counts its own
-  newline-aligned byte range of the corpus; rank 0 adds the counts in rank
-  order (so ties keep the order of first appearance) and broadcasts them, and
-  every rank builds the same vocabulary, identical to one process's.
-  Compressed files cannot be split by bytes: every rank reads them whole.
+* **Vocabulary** (:meth:`Cluster.prepare_stream`): each rank counts and
+  encodes its own newline-aligned byte range of the corpus files with the
+  native reader; rank 0 adds the word tables up in rank order (so ties keep the
+  order of first appearance) and broadcasts the sum, and every rank builds the
+  same vocabulary, identical to one process's.  Compressed files cannot be
+  split by bytes: with one among the files, every rank reads them all.
 * **Training** (:class:`EpochSync`): each rank trains its own id stream with
   its Hogwild threads; a communication thread merges rows of W and W' every
   ``--sync-period`` seconds while the kernel runs (the k-th sync merges the
