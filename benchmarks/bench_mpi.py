@@ -168,7 +168,8 @@ def markdown(runs, summary, projections, a) -> str:
               f"in syncs + {c['full_bytes_per_epoch'] / 1e6:.1f} MB in the epoch-end merge; of the epochs' wall "
               f"time {100 * c['merge_share']:.1f} % merging rows beside the kernel, "
               f"{100 * c['full_share']:.1f} % in epoch-end merges (kernels idle), "
-              f"{100 * c['wait_share']:.1f} % meeting the other rank; the communication thread used "
+              f"{100 * c['wait_share']:.1f} % meeting the other rank ({100 * c.get('idle_share', 0):.1f} % with "
+              f"its kernel done, waiting for the other's); the communication thread used "
               f"{100 * c.get('cpu_share', 0):.1f} % of a core.", ""]
     lines += [f"### PROJECTION (a model, not a measurement): words/s on N nodes", "",
               f"Each node as fast as one measured rank ({summary['per_rank_words_s']:,.0f} words/s, 1 thread, "
@@ -248,6 +249,7 @@ def main(argv=None) -> int:
     c["merge_share"] = median([x["merge_seconds"] / x["epoch_seconds"] for x in comm])
     c["full_share"] = median([x["full_merge_seconds"] / x["epoch_seconds"] for x in comm])
     c["wait_share"] = median([x["wait_seconds"] / x["epoch_seconds"] for x in comm])
+    c["idle_share"] = median([x.get("idle_seconds", 0) / x["epoch_seconds"] for x in comm])
     c["cpu_share"] = median([x.get("comm_cpu_seconds", 0) / x["epoch_seconds"] for x in comm])
     summary["comm"] = c
     # Per-rank rate without the epoch-end merges (the projection adds them back at each N).

@@ -500,6 +500,7 @@ class SyncStats:
         self.busy = 0.0  # seconds merging rows while the kernel runs (copy, allreduce, write-back)
         self.full_busy = 0.0  # seconds in the epoch-end merges (the kernels are done)
         self.waiting = 0.0  # seconds in the small allreduce that starts a sync (ranks meet)
+        self.idle = 0.0  # seconds of that with this rank's kernel done (the others' still running)
         self.cpu = 0.0  # CPU seconds of the communication thread (what it takes from the kernels)
         self.wall = 0.0  # seconds of the epochs
         self.epochs = 0  # epochs trained (and fully merged)
@@ -592,6 +593,8 @@ class EpochSync:
             # so they stay in step.
             next_at = time.perf_counter()
             EpochSync.stats.waiting += next_at - waited
+            if done:  # this rank's kernel sat idle, waiting for the others' to finish
+                EpochSync.stats.idle += next_at - waited
             timeout = SYNC_TIMEOUT
             c.first_sync_done = True
             if self.test_hook and state.epoch * c.local_train_words + mine >= self.test_hook[1]:
@@ -696,7 +699,8 @@ def summary(cluster: Cluster, threads: int) -> str:
                "rows_per_sync": s.rows / max(s.syncs, 1), "bytes_per_sync": per_sync,
                "sync_bytes_per_epoch": s.bytes / epochs, "full_bytes_per_epoch": s.full_bytes / epochs,
                "merge_seconds": s.busy, "full_merge_seconds": s.full_busy, "wait_seconds": s.waiting,
-               "epoch_seconds": s.wall, "comm_cpu_seconds": s.cpu}
+               "epoch_seconds": s.wall, "comm_cpu_seconds": s.cpu,
+               "idle_seconds": s.idle}
     path = os.environ.get("W2V_MPI_STATS")
     if path and cluster.rank == 0:
         import json
@@ -708,7 +712,8 @@ def summary(cluster: Cluster, threads: int) -> str:
             f"rows on average ({per_sync / 1e6:.2f} MB per sync, {s.bytes / epochs / 1e6:.1f} MB per epoch) "
             f"+ {s.full_bytes / epochs / 1e6:.1f} MB at each epoch end, payload per rank; of the epochs' wall time "
             f"{100 * s.busy / wall:.1f} % merging rows beside the kernel, {100 * s.full_busy / wall:.1f} % in "
-            f"the epoch-end merges, {100 * s.waiting / wall:.1f} % meeting the other ranks; the communication "
+            f"the epoch-end merges, {100 * s.waiting / wall:.1f} % meeting the other ranks ({100 * s.idle / wall:.1f} % "
+            f"with the kernel done, waiting for theirs); the communication "
             f"thread used {100 * s.cpu / wall:.1f} % of a core")
 
 
