@@ -124,6 +124,11 @@ def test_bad_input_is_reported_once(tmp_path):
     proc, _ = run_mpi(2, "train", tmp_path / "missing.txt", "--dim", 0, "-q")
     assert proc.returncode != 0
     assert len(proc.stderr.strip().splitlines()) == 1 and "--dim" in proc.stderr
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")  # fewer bytes than ranks: every share is empty
+    proc, _ = run_mpi(3, "train", empty, "-o", tmp_path / "v.bin", "-q")
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [f"error: corpus {empty} is empty: it has no words"]
 
 
 def _killed_run(tmp_path, env=None):

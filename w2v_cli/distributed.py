@@ -172,7 +172,7 @@ def _newline_finder(files, sizes):
     """``newline_after`` of :func:`byte_share` over ``files`` laid end to end
     (a file's end also ends a line: sentences never cross files)."""
     def newline_after(pos: int) -> int:
-        base = 0
+        pos, base = max(pos, 0), 0
         for path, n in zip(files, sizes):
             if pos < base + n:
                 break
@@ -346,11 +346,11 @@ class Cluster:
             return vocab, stream, train_words, tokens, notes
 
         def count():
-            sizes = [os.path.getsize(f) for f in files]
-            lo, hi = byte_share(sum(sizes), self.rank, self.size, _newline_finder(files, sizes))
-            pieces = file_pieces(files, sizes, lo, hi)
             with native.StreamCounter(threads, max_vocab) as counter:
                 try:
+                    sizes = [os.path.getsize(f) for f in files]
+                    lo, hi = byte_share(sum(sizes), self.rank, self.size, _newline_finder(files, sizes))
+                    pieces = file_pieces(files, sizes, lo, hi)
                     with open(out_path, "wb") as out:
                         for i, (path, a, b, ends_file) in enumerate(pieces):
                             for block in range_blocks(path, a, b):
@@ -391,7 +391,10 @@ class Cluster:
                 n_items, words = corpus._remap_file(out_path, counter.entry_ids(row_ids[where]))
             except OSError as exc:
                 raise W2VError(f"cannot write the encoded corpus to {out_path}: {exc.strerror or exc}") from None
-            return corpus._map(out_path, n_items), words
+            stream = corpus._map(out_path, n_items)
+            if not n_items:  # read-only like a mapped one, so the kernels need no second compilation
+                stream.flags.writeable = False
+            return stream, words
 
         stream, words = self.agree(encode)
         train_words = self.settle_stream(stream, words)
