@@ -106,7 +106,7 @@ def _is_binary(path: str, fmt: str) -> bool:
               help="Analogy questions to score after every epoch instead of the bundled ones (implies --eval).")
 @click.option("--eval-plot", type=click.Path(dir_okay=False), default=None, metavar="PNG",
               help="Plot loss and scores against epochs here (needs matplotlib; implies --eval).")
-@click.option("--sync-period", type=float, default=0.1, show_default=True,
+@click.option("--sync-period", type=float, default=0.05, show_default=True,
               help="Under mpiexec: seconds between merges of the frequent words' rows across ranks.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def train(corpus, output, fmt, dim, window, negative, epochs, alpha, min_alpha, min_count, max_vocab,
