@@ -161,3 +161,16 @@ def test_wrong_output_rows_are_one_line():
     with pytest.raises(W2VError, match=r"^W' has 5 rows; --loss hs over 5 words needs 4$"):
         epoch_inputs(np.arange(5, dtype=np.int32), np.ones(5), np.zeros((5, 4), np.float32),
                      np.zeros((5, 4), np.float32), TrainOptions(loss="hs", dim=4))
+
+
+def test_cli_writes_the_inner_nodes_as_context(tmp_path, planted_corpus):
+    from conftest import run_w2v
+
+    out, ctx = tmp_path / "v.txt", tmp_path / "ctx.txt"
+    r = run_w2v("train", planted_corpus, "-o", out, "--save-context", ctx, "--loss", "hs", "--dim", 8,
+                "--epochs", 1, "--min-count", 1, "--threads", 1, "-q")
+    assert r.returncode == 0, r.stderr
+    n_words = int(out.read_text().split(maxsplit=1)[0])
+    lines = ctx.read_text().splitlines()
+    assert lines[0] == f"{n_words - 1} 8"
+    assert [line.split(" ", 1)[0] for line in lines[1:]] == [f"node{i}" for i in range(n_words - 1)]
