@@ -158,8 +158,9 @@ def _merge_until_full(slots, hashes, offsets, counts, arena, n, src_arena, src_o
                       r, m, where):
     # The hot loop never rebinds an array (that costs reference counting per word);
     # it stops where the table must grow.  With a large table nearly every source
-    # row misses the cache, so rows ahead are prefetched in two steps: the slot of
-    # row r + 16, then the row a tag in the slot of row r + 8 points to.
+    # row misses the cache, so rows ahead are prefetched in three steps: the slot
+    # of row r + 16; the offsets and count of the row the slot of row r + 8 points
+    # to; the bytes of the row the slot of row r + 4 points to.
     mask = np.uint64(slots.size - 1)
     while r < m:
         if r + _AHEAD < m:
@@ -170,6 +171,10 @@ def _merge_until_full(slots, hashes, offsets, counts, arena, n, src_arena, src_o
                 v &= np.int64(0xFFFFFFFF)
                 prefetch(offsets, v)
                 prefetch(counts, v)
+        if r + _AHEAD // 4 < m:
+            v = slots[np.int64(src_hashes[r + _AHEAD // 4] & mask)]
+            if v != -1:
+                prefetch(arena, offsets[v & np.int64(0xFFFFFFFF)])
         s, e = src_offsets[r], src_offsets[r + 1]
         h = src_hashes[r]
         j, t = find(slots, hashes, offsets, arena, h, src_arena, s, e)

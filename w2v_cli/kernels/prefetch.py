@@ -22,6 +22,8 @@ def _codegen(context, builder, signature, args):
     ary = context.make_array(aryty)(context, builder, args[0])
     index = [context.cast(builder, v, t, types.intp) for v, t in zip(args[1:], signature.args[1:])]
     ptr = cgutils.get_item_pointer(context, builder, aryty, ary, index, wraparound=False)
+    # One declaration per module for every element type: pass the address as i8*.
+    ptr = builder.bitcast(ptr, ir.IntType(8).as_pointer())
     i32 = ir.IntType(32)
     fnty = ir.FunctionType(ir.VoidType(), [ptr.type, i32, i32, i32])
     fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
