@@ -168,7 +168,9 @@ def markdown(runs, summary, projections, a) -> str:
               f"in syncs + {c['full_bytes_per_epoch'] / 1e6:.1f} MB in the epoch-end merge; of the epochs' wall "
               f"time {100 * c['merge_share']:.1f} % merging rows beside the kernel, "
               f"{100 * c['full_share']:.1f} % in epoch-end merges (kernels idle), "
-              f"{100 * c['wait_share']:.1f} % meeting the other rank.", ""]
+              f"{100 * c['wait_share']:.1f} % meeting the other rank ({100 * c.get('idle_share', 0):.1f} % with "
+              f"its kernel done, waiting for the other's); the communication thread used "
+              f"{100 * c.get('cpu_share', 0):.1f} % of a core.", ""]
     lines += [f"### PROJECTION (a model, not a measurement): words/s on N nodes", "",
               f"Each node as fast as one measured rank ({summary['per_rank_words_s']:,.0f} words/s, 1 thread, "
               f"syncs included); allreduce payloads as measured "
@@ -221,7 +223,7 @@ def main(argv=None) -> int:
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--dim", type=int, default=100)
     ap.add_argument("--repeats", type=int, default=2)
-    ap.add_argument("--sync-period", type=float, default=0.1, help="w2v's default; used by the projection")
+    ap.add_argument("--sync-period", type=float, default=0.05, help="w2v's default; used by the projection")
     ap.add_argument("--projection-words", type=float, default=1e9, help="corpus words per epoch in the projection")
     ap.add_argument("--simulate", default="", help="link rates for the simulated two-host cluster, e.g. 1gbit,200mbit")
     a = ap.parse_args(argv)
@@ -247,6 +249,8 @@ def main(argv=None) -> int:
     c["merge_share"] = median([x["merge_seconds"] / x["epoch_seconds"] for x in comm])
     c["full_share"] = median([x["full_merge_seconds"] / x["epoch_seconds"] for x in comm])
     c["wait_share"] = median([x["wait_seconds"] / x["epoch_seconds"] for x in comm])
+    c["idle_share"] = median([x.get("idle_seconds", 0) / x["epoch_seconds"] for x in comm])
+    c["cpu_share"] = median([x.get("comm_cpu_seconds", 0) / x["epoch_seconds"] for x in comm])
     summary["comm"] = c
     # Per-rank rate without the epoch-end merges (the projection adds them back at each N).
     mpi_runs = [r for r in runs if r["kind"] == "mpi"]

@@ -7,6 +7,8 @@ import pytest
 
 from w2v_cli import jit
 
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 # The kernels compile with the LLVM options training uses, and share its cache.
 jit.configure()
 
@@ -50,6 +52,8 @@ def run_w2v(*args, input=None, env=None, timeout=300):
     full_env = dict(os.environ)
     if env:
         full_env.update(env)
+    # this checkout's package, even when a test changes directory and w2v_cli is not installed
+    full_env["PYTHONPATH"] = os.pathsep.join(p for p in (REPO_ROOT, full_env.get("PYTHONPATH", "")) if p)
     return subprocess.run([sys.executable, "-m", "w2v_cli", *map(str, args)], capture_output=True,
                           text=True, input=input, env=full_env, timeout=timeout)
 

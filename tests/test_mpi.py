@@ -81,24 +81,39 @@ def test_two_ranks_recover_planted_groups_with_identical_vectors(tmp_path, plant
     assert group_precision(words, vectors) >= 0.9
 
 
+def _words_per_epoch(stderr):
+    return re.search(r"([0-9,]+) words x [0-9]+ epochs", stderr).group(1)
+
+
 @needs_mpi
-def test_vocabulary_is_the_single_process_one_on_every_rank(tmp_path):
+@pytest.mark.parametrize("layout", ["one file", "plain files", "with a compressed file"])
+def test_vocabulary_is_the_single_process_one_on_every_rank(tmp_path, layout):
     # Many ties and uneven lines, so the byte ranges cut the text at arbitrary places.
     rng = np.random.default_rng(3)
     lines = [" ".join(f"w{rng.integers(60)}" for _ in range(rng.integers(1, 40))) for _ in range(400)]
-    corpus = tmp_path / "c.txt"
-    corpus.write_text("\n".join(lines) + "\n")
+    corpus = [tmp_path / "c.txt"]
+    corpus[0].write_text("\n".join(lines) + "\n")
+    if layout != "one file":  # the ranks' shares cross file ends; a file without a final newline ends a sentence
+        (tmp_path / "a.txt").write_text("\n".join(lines[::3]))
+        (tmp_path / "b.txt").write_text("\n".join(lines[:150]) + "\n")
+        corpus = [tmp_path / "a.txt", tmp_path / "b.txt", corpus[0]]
+    if layout == "with a compressed file":  # read whole by every rank
+        import gzip
+        corpus[1] = tmp_path / "b.txt.gz"
+        corpus[1].write_bytes(gzip.compress("\n".join(lines[:150]).encode()))
     single = tmp_path / "single.vocab"
-    r = run_w2v("train", corpus, "-o", tmp_path / "s.bin", "--dim", 4, "--epochs", 1, "--min-count", 2,
+    r = run_w2v("train", *corpus, "-o", tmp_path / "s.bin", "--dim", 4, "--epochs", 1, "--min-count", 2,
                 "--save-vocab", single, "-q", env=_clean_env())
     assert r.returncode == 0, r.stderr
     merged = tmp_path / "mpi.vocab"
-    proc, _ = run_mpi(3, "train", corpus, "-o", tmp_path / "m.bin", "--threads", 1, "--dim", 4, "--epochs", 1,
+    proc, _ = run_mpi(3, "train", *corpus, "-o", tmp_path / "m.bin", "--threads", 1, "--dim", 4, "--epochs", 1,
                       "--min-count", 2, "--save-vocab", merged, "-q", env={"W2V_MPI_DEBUG": "1"})
     assert proc.returncode == 0, proc.stderr
     assert merged.read_text() == single.read_text()
     crcs = crc_lines(proc.stderr, "vocabulary")
     assert sorted(crcs) == [0, 1, 2] and len(set(crcs.values())) == 1
+    # The ranks' id streams hold every word of the corpus once.
+    assert _words_per_epoch(proc.stderr) == _words_per_epoch(r.stderr)
 
 
 @needs_mpi
@@ -109,6 +124,11 @@ def test_bad_input_is_reported_once(tmp_path):
     proc, _ = run_mpi(2, "train", tmp_path / "missing.txt", "--dim", 0, "-q")
     assert proc.returncode != 0
     assert len(proc.stderr.strip().splitlines()) == 1 and "--dim" in proc.stderr
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")  # fewer bytes than ranks: every share is empty
+    proc, _ = run_mpi(3, "train", empty, "-o", tmp_path / "v.bin", "-q")
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [f"error: corpus {empty} is empty: it has no words"]
 
 
 def _killed_run(tmp_path, env=None):
@@ -194,7 +214,7 @@ def test_byte_shares_split_lines_exactly(tmp_path, size):
     text = b"".join(b"x" * int(rng.integers(0, 30)) + b"\n" for _ in range(50)) + b"tail without newline"
     path = tmp_path / "c.txt"
     path.write_bytes(text)
-    find = _newline_finder(str(path), len(text))
+    find = _newline_finder([str(path)], [len(text)])
     shares = [byte_share(len(text), r, size, find) for r in range(size)]
     assert shares[0][0] == 0 and shares[-1][1] == len(text)
     assert all(a[1] == b[0] for a, b in zip(shares, shares[1:]))  # contiguous, no overlap

@@ -88,6 +88,16 @@ def _is_binary(path: str, fmt: str) -> bool:
               help="Write a checkpoint here after every epoch and when interrupted.")
 @click.option("--resume", type=click.Path(dir_okay=False), default=None,
               help="Continue the run saved in this checkpoint (its options and vocabulary apply).")
+@click.option("--init", type=click.Path(dir_okay=False), default=None,
+              help="Continue training this model on CORPUS: its vectors (text or binary; with --init-context) or a "
+                   "checkpoint. The vocabulary becomes the union (counts added, old words always kept, new ones "
+                   "by --min-count on the sum); noise and subsampling use the summed counts; the learning rate "
+                   "restarts at --alpha and falls to --min-alpha over this run. --dim defaults to the model's.")
+@click.option("--init-context", type=click.Path(dir_okay=False), default=None,
+              help="The --init model's context vectors W' (its --save-context file).")
+@click.option("--init-vocab", type=click.Path(dir_okay=False), default=None,
+              help="The --init model's counts (its --save-vocab file); without it, the old word of rank r counts "
+                   "as the r-th most frequent word of CORPUS.")
 @click.option("--eval", "eval_", is_flag=True,
               help="After every epoch, print loss and scores (bundled WordSim353, SimLex-999, analogies).")
 @click.option("--eval-pairs", type=click.Path(dir_okay=False), multiple=True, metavar="FILE",
@@ -96,12 +106,13 @@ def _is_binary(path: str, fmt: str) -> bool:
               help="Analogy questions to score after every epoch instead of the bundled ones (implies --eval).")
 @click.option("--eval-plot", type=click.Path(dir_okay=False), default=None, metavar="PNG",
               help="Plot loss and scores against epochs here (needs matplotlib; implies --eval).")
-@click.option("--sync-period", type=float, default=0.1, show_default=True,
+@click.option("--sync-period", type=float, default=0.05, show_default=True,
               help="Under mpiexec: seconds between merges of the frequent words' rows across ranks.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def train(corpus, output, fmt, dim, window, negative, epochs, alpha, min_alpha, min_count, max_vocab,
           sample, ns_exponent, threads, seed, model, cbow_sum, loss, batch, force, save_context, save_vocab, read_vocab,
-          checkpoint, resume, eval_, eval_pairs, eval_analogies, eval_plot, sync_period, quiet):
+          checkpoint, resume, init, init_context, init_vocab, eval_, eval_pairs, eval_analogies, eval_plot,
+          sync_period, quiet):
     """Train skip-gram vectors on CORPUS (text, .gz, .bz2 or .xz; one sentence per line).
 
     Several files or directories (their files in name order) train as their
@@ -129,8 +140,15 @@ def train(corpus, output, fmt, dim, window, negative, epochs, alpha, min_alpha, 
     from .vocab import Vocab
 
     vocab = Vocab.load(read_vocab, min_count=min_count) if read_vocab else None
+    first = None
+    if init or init_context or init_vocab:  # continued training (w2v_cli.continued)
+        from .continued import load
+
+        first = load(init, init_context, init_vocab, resume=resume)
+        if click.get_current_context().get_parameter_source("dim") == click.core.ParameterSource.DEFAULT:
+            opts.dim = first.dim
     result = run_training(list(corpus), opts, vocab=vocab, progress=not quiet, checkpoint=checkpoint,
-                          resume=resume, evaluator=evaluator)
+                          resume=resume, evaluator=evaluator, init=first)
     if result.rank != 0:
         return  # under MPI, rank 0 writes the output and reports
     for note in result.notes:

@@ -5,11 +5,12 @@ Every rank runs the whole ``w2v train`` command.  What differs from one process:
 * **Detection** (:func:`launched_size`): from the launcher's environment
   (PMI_SIZE from MPICH's hydra, OMPI_COMM_WORLD_SIZE from Open MPI), so a plain
   run never imports mpi4py.
-* **Vocabulary** (:meth:`Cluster.count_words`): each rank counts its own
-  newline-aligned byte range of the corpus; rank 0 adds the counts in rank
-  order (so ties keep the order of first appearance) and broadcasts them, and
-  every rank builds the same vocabulary, identical to one process's.
-  Compressed files cannot be split by bytes: every rank reads them whole.
+* **Vocabulary** (:meth:`Cluster.prepare_stream`): each rank counts and
+  encodes its own newline-aligned byte range of the corpus files with the
+  native reader; rank 0 adds the word tables up in rank order (so ties keep the
+  order of first appearance) and broadcasts the sum, and every rank builds the
+  same vocabulary, identical to one process's.  Compressed files cannot be
+  split by bytes: with one among the files, every rank reads them all.
 * **Training** (:class:`EpochSync`): each rank trains its own id stream with
   its Hogwild threads; a communication thread merges rows of W and W' every
   ``--sync-period`` seconds while the kernel runs (the k-th sync merges the
@@ -54,6 +55,8 @@ FIRST_ROWS = 1024
 # Rows are merged in blocks of at most this many floats per matrix, so a sync
 # of a large vocabulary needs a bounded buffer.
 BLOCK_FLOATS = 1 << 22
+# The epoch-end merge works in place, in blocks that keep MPI's int counts small.
+FULL_BLOCK_FLOATS = 1 << 28
 # Longest sleep between polls of a row merge (seconds).
 ROWS_POLL = float(os.environ.get("W2V_MPI_ROWS_POLL", "1e-4"))
 # Seconds without an answer from the other ranks before a rank gives up on them:
@@ -152,9 +155,9 @@ def sync_rows(k: int, n_words: int) -> int:
 
 
 def byte_share(size_bytes: int, rank: int, size: int, newline_after) -> tuple:
-    """[start, end) of ``rank``'s share of a file of ``size_bytes``: equal byte
+    """[start, end) of ``rank``'s share of ``size_bytes`` bytes of text: equal byte
     ranges moved forward to line starts, so every line belongs to one rank.
-    ``newline_after(pos)`` gives the position after the first newline at or
+    ``newline_after(pos)`` gives the position after the first line end at or
     after ``pos`` (or ``size_bytes``)."""
     def boundary(r):
         if r == 0:
@@ -165,19 +168,69 @@ def byte_share(size_bytes: int, rank: int, size: int, newline_after) -> tuple:
     return boundary(rank), boundary(rank + 1)
 
 
-def _newline_finder(path: str, size_bytes: int):
+def _newline_finder(files, sizes):
+    """``newline_after`` of :func:`byte_share` over ``files`` laid end to end
+    (a file's end also ends a line: sentences never cross files)."""
     def newline_after(pos: int) -> int:
+        pos, base = max(pos, 0), 0
+        for path, n in zip(files, sizes):
+            if pos < base + n:
+                break
+            base += n
+        else:
+            return base
         with open(path, "rb") as fh:
-            fh.seek(pos)
+            at = pos - base
+            fh.seek(at)
             while True:
                 block = fh.read(1 << 16)
                 if not block:
-                    return size_bytes
+                    return base + n
                 i = block.find(b"\n")
                 if i >= 0:
-                    return pos + i + 1
-                pos += len(block)
+                    return base + at + i + 1
+                at += len(block)
     return newline_after
+
+
+def file_pieces(files, sizes, start: int, end: int) -> list:
+    """The bytes [start, end) of ``files`` laid end to end, as (path, lo, hi,
+    whether hi is the file's end) ranges of the files (in order; empty ranges
+    left out)."""
+    out, base = [], 0
+    for path, n in zip(files, sizes):
+        lo, hi = max(start - base, 0), min(end - base, n)
+        if lo < hi:
+            out.append((path, lo, hi, hi == n))
+        base += n
+    return out
+
+
+def _last_byte(path, size: int) -> bytes:
+    with open(path, "rb") as fh:
+        fh.seek(size - 1)
+        return fh.read(1)
+
+
+def range_blocks(path, start: int, end: int):
+    """Bytes [start, end) of a plain file as uint8 blocks of about
+    corpus.CHUNK_BYTES, each cut after its last newline (else at whitespace), so
+    no word is split: the native reader's input for one rank's share.  The
+    blocks are views of a copy-on-write map of the file (nothing is copied)."""
+    from .corpus import CHUNK_BYTES
+    from .kernels.tokenize import chunk_cut, next_space
+
+    if end <= start:
+        return
+    data = np.memmap(path, np.uint8, mode="c", offset=start, shape=(end - start,)).view(np.ndarray)
+    pos, size = 0, len(data)
+    while pos < size:
+        n = min(CHUNK_BYTES, size - pos)
+        cut = n if pos + n == size else int(chunk_cut(data[pos:pos + n], n, CHUNK_BYTES))
+        if cut == 0:  # a word longer than a block: cut after it
+            cut = int(next_space(data, pos + n, size)) - pos
+        yield data[pos:pos + cut]
+        pos += cut
 
 
 class Cluster:
@@ -194,6 +247,7 @@ class Cluster:
         # wait for it at the next epoch's first sync, with the start-up deadline.
         self.slow_epoch_starts = False
         self.first_sync_done = False
+        self._buffers = None  # EpochSync's merge buffers
 
     @classmethod
     def connect(cls) -> "Cluster":
@@ -232,10 +286,18 @@ class Cluster:
             pause = min(pause * 2, longest_pause)
 
     def allreduce(self, array: np.ndarray, what: str, timeout: float = START_TIMEOUT,
-                  longest_pause: float = 2e-3) -> np.ndarray:
-        """Sum ``array`` over ranks, in place."""
-        self.wait(self.comm.Iallreduce(self.MPI.IN_PLACE, array, op=self.MPI.SUM), what, timeout, longest_pause)
-        return array
+                  longest_pause: float = 2e-3, out: Optional[np.ndarray] = None) -> np.ndarray:
+        """Sum ``array`` over ranks, in place (or into ``out``)."""
+        send = self.MPI.IN_PLACE if out is None else array
+        out = array if out is None else out
+        self.wait(self.comm.Iallreduce(send, out, op=self.MPI.SUM), what, timeout, longest_pause)
+        return out
+
+    def merge_buffers(self, floats: int):
+        """Two float32 buffers of at least ``floats``, kept for the next sync."""
+        if self._buffers is None or len(self._buffers[0]) < floats:
+            self._buffers = (np.empty(floats, np.float32), np.empty(floats, np.float32))
+        return self._buffers
 
     def barrier(self, what: str, timeout: float = START_TIMEOUT) -> None:
         self.wait(self.comm.Ibarrier(), what, timeout)
@@ -257,41 +319,103 @@ class Cluster:
 
     # -- corpus ---------------------------------------------------------------------
 
-    def _splittable(self, path) -> bool:
-        from .corpus import _OPENERS
-        return os.path.splitext(os.fspath(path))[1].lower() not in _OPENERS
+    def prepare_stream(self, paths, out_path, min_count: int, max_vocab: int, vocab=None, threads: int = 1):
+        """:func:`corpus.prepare_stream` split between ranks.  Returns (vocab,
+        this rank's id stream, the words of all ranks, the tokens of the whole
+        corpus, notes).
 
-    def share(self, path) -> tuple:
-        """This rank's byte range [start, end) of an uncompressed corpus."""
-        path = os.fspath(path)
-        size_bytes = os.path.getsize(path)
-        return byte_share(size_bytes, self.rank, self.size, _newline_finder(path, size_bytes))
-
-    def count_words(self, path, min_count: int, max_vocab: int):
-        """Pass 1, split between ranks; returns the same CountResult on every
-        rank, equal to :func:`corpus.count_words` of the whole file."""
+        The files laid end to end are cut into equal byte ranges, one per rank,
+        each cut moved forward to a line start; each rank counts and encodes its
+        range with the native reader (a StreamCounter); rank 0 adds the word
+        tables up in rank order (so ties keep the order of first appearance) and
+        sends the sum back; every rank builds the same vocabulary from it, the
+        one a single process builds (unless ``max_vocab`` prunes: each rank then
+        prunes its own counts), and turns its share's ids into it.  Compressed
+        files cannot be entered in the middle: with one among the files, every
+        rank reads the whole corpus and keeps its slice of the id stream.
+        """
         from . import corpus
-        source = f"corpus {os.fspath(path)}"
-        if not self._splittable(path):
-            return self.agree(corpus.count_words, path, min_count, max_vocab)
+        from . import corpus_native as native
 
-        def tally():
-            corpus.open_corpus(path).close()  # the one-line errors for a missing or odd file
-            chunks = corpus.iter_chunks(path, *self.share(path))
-            return corpus.tally_tokens((chunk.split() for chunk in chunks), max_vocab)
+        files = self.agree(corpus.resolve_files, paths)
+        if any(os.path.splitext(f)[1].lower() in corpus._OPENERS for f in files):
+            got = self.agree(corpus.prepare_stream, files, out_path, min_count, max_vocab, vocab, threads)
+            vocab, whole, _, tokens, notes = got
+            stream, train_words = self.slice_stream(whole)
+            self.debug("vocabulary", "\n".join(vocab.words).encode("utf-8"), vocab.counts)
+            return vocab, stream, train_words, tokens, notes
 
-        counts, tokens = self.agree(tally)
+        def count():
+            with native.StreamCounter(threads, max_vocab) as counter:
+                try:
+                    sizes = [os.path.getsize(f) for f in files]
+                    lo, hi = byte_share(sum(sizes), self.rank, self.size, _newline_finder(files, sizes))
+                    pieces = file_pieces(files, sizes, lo, hi)
+                    with open(out_path, "wb") as out:
+                        for i, (path, a, b, ends_file) in enumerate(pieces):
+                            for block in range_blocks(path, a, b):
+                                for ids in counter.feed(block):
+                                    out.write(memoryview(ids))
+                            for ids in counter.finish():
+                                out.write(memoryview(ids))
+                            if i + 1 < len(pieces) and ends_file and _last_byte(path, b) != b"\n":
+                                out.write(np.array([corpus.SENTENCE_END], np.int32).tobytes())  # sentences never cross files
+                except OSError as exc:
+                    raise W2VError(f"cannot read corpus or write its id stream: {exc.strerror or exc}") from None
+            return counter
+
+        counter = self.agree(count)
+        merged = self._merge_tables(counter)
+        source = corpus._source(files)
+
+        def vocabulary():
+            if merged[1] == 0:
+                raise W2VError(f"{source} is empty: it has no words")
+            table = merged[0]
+            if vocab is not None:
+                row_ids = native.vocab_row_ids(table, vocab, corpus.MAX_WORD_BYTES)
+                truncated = int(np.count_nonzero(np.diff(table.arrays()[1]) > corpus.MAX_WORD_BYTES))
+                return vocab, row_ids, truncated
+            built, row_ids, truncated, best = native.build_vocab(table, min_count, max_vocab, corpus.MAX_WORD_BYTES)
+            if not len(built):
+                raise W2VError(f"no word in {source} occurs at least --min-count={min_count} times "
+                               f"(the most frequent occurs {best} times)")
+            return built, row_ids, truncated
+
+        vocab, row_ids, truncated = self.agree(vocabulary)
+        self.debug("vocabulary", "\n".join(vocab.words).encode("utf-8"), vocab.counts)
+        where = merged[0].merge(counter.table)  # this rank's rows in the merged table (its counts are done with)
+
+        def encode():
+            try:
+                n_items, words = corpus._remap_file(out_path, counter.entry_ids(row_ids[where]))
+            except OSError as exc:
+                raise W2VError(f"cannot write the encoded corpus to {out_path}: {exc.strerror or exc}") from None
+            stream = corpus._map(out_path, n_items)
+            if not n_items:  # read-only like a mapped one, so the kernels need no second compilation
+                stream.flags.writeable = False
+            return stream, words
+
+        stream, words = self.agree(encode)
+        train_words = self.settle_stream(stream, words)
+        notes = [corpus.truncation_note(truncated)] if truncated else []
+        return vocab, stream, train_words, merged[1], notes
+
+    def _merge_tables(self, counter):
+        """(the word table of all ranks' counts, all tokens), on every rank:
+        rank 0 merges the tables in rank order and broadcasts the sum."""
+        from . import corpus_native as native
+
         self.barrier("merging the vocabulary")
-        parts = self.comm.gather((counts, tokens), root=0)
+        parts = self.comm.gather((counter.table.arrays(), counter.tokens), root=0)
+        summed = None
         if self.rank == 0:
-            counts, tokens = parts[0]
-            for more, n in parts[1:]:
-                counts.update(more)  # adds; new words keep their order of first appearance
-                tokens += n
-        counts, tokens = self.comm.bcast((counts, tokens) if self.rank == 0 else None, root=0)
-        counted = self.agree(corpus.count_result, counts, tokens, min_count, max_vocab, source)
-        self.debug("vocabulary", "\n".join(counted.vocab.words).encode("utf-8"), counted.vocab.counts)
-        return counted
+            table = native.WordTable()
+            for arrays, _ in parts:
+                table.merge(native.WordTable.from_arrays(*arrays))
+            summed = (table.arrays(), sum(n for _, n in parts))
+        arrays, tokens = self.comm.bcast(summed, root=0)
+        return native.WordTable.from_arrays(*arrays), tokens
 
     def debug(self, what: str, *parts) -> None:
         """With W2V_MPI_DEBUG set, print a crc32 of ``parts`` (bytes or arrays)
@@ -302,20 +426,6 @@ class Cluster:
         for p in parts:
             h = zlib.crc32(p if isinstance(p, bytes) else memoryview(np.ascontiguousarray(p)).cast("B"), h)
         print(f"w2v-mpi rank {self.rank}: {what} crc32 {h:08x}", file=sys.stderr, flush=True)
-
-    def encode_corpus(self, path, counted, out_path):
-        """Pass 2 of this rank's share; returns (this rank's id stream, the
-        in-vocabulary words of the whole corpus)."""
-        from . import corpus
-        if self._splittable(path):
-            stream, words = self.agree(corpus.encode_chunks, corpus.iter_chunks(path, *self.share(path)),
-                                       counted, out_path)
-        else:
-            whole, _ = self.agree(corpus.encode_corpus, path, counted, out_path)
-            lo, hi = self.rank * len(whole) // self.size, (self.rank + 1) * len(whole) // self.size
-            stream = whole[lo:hi]
-            words = int(np.count_nonzero(stream >= 0))
-        return stream, self.settle_stream(stream, words)
 
     def slice_stream(self, stream):
         """This rank's part of an id stream every rank built alike (an in-memory corpus)."""
@@ -393,6 +503,8 @@ class SyncStats:
         self.busy = 0.0  # seconds merging rows while the kernel runs (copy, allreduce, write-back)
         self.full_busy = 0.0  # seconds in the epoch-end merges (the kernels are done)
         self.waiting = 0.0  # seconds in the small allreduce that starts a sync (ranks meet)
+        self.idle = 0.0  # seconds of that with this rank's kernel done (the others' still running)
+        self.cpu = 0.0  # CPU seconds of the communication thread (what it takes from the kernels)
         self.wall = 0.0  # seconds of the epochs
         self.epochs = 0  # epochs trained (and fully merged)
 
@@ -450,11 +562,13 @@ class EpochSync:
         return float(self.sums[2]), int(self.sums[3])
 
     def _run(self):
+        cpu = time.thread_time()
         try:
             self._loop()
         except BaseException as exc:  # surfaced by __exit__ or watch()
             self.error.append(exc)
         finally:
+            EpochSync.stats.cpu += time.thread_time() - cpu
             self.finished.set()
 
     def _loop(self):
@@ -465,10 +579,12 @@ class EpochSync:
         next_at = time.perf_counter()
         while True:
             next_at += self.period
-            while time.perf_counter() < next_at and not self.local_done.is_set():
-                if self.abandon.is_set():
-                    return
-                time.sleep(min(0.01, self.period))
+            # Sleep till the next sync, waking at once when the kernel is done.
+            while not self.local_done.is_set() and not self.abandon.is_set():
+                left = next_at - time.perf_counter()
+                if left <= 0:
+                    break
+                self.local_done.wait(min(left, 0.05))
             if self.abandon.is_set():
                 return
             done = self.local_done.is_set()
@@ -480,6 +596,8 @@ class EpochSync:
             # so they stay in step.
             next_at = time.perf_counter()
             EpochSync.stats.waiting += next_at - waited
+            if done:  # this rank's kernel sat idle, waiting for the others' to finish
+                EpochSync.stats.idle += next_at - waited
             timeout = SYNC_TIMEOUT
             c.first_sync_done = True
             if self.test_hook and state.epoch * c.local_train_words + mine >= self.test_hook[1]:
@@ -494,41 +612,43 @@ class EpochSync:
             EpochSync.syncs_done += 1
             self._merge_top(sync_rows(EpochSync.syncs_done, state.W.shape[0]))
 
-    def _blocks(self, n_rows: int):
+    def _blocks(self, n_rows: int, floats: int = BLOCK_FLOATS):
         dim = self.state.W.shape[1]
-        step = max(1, BLOCK_FLOATS // max(dim, 1))
+        step = max(1, floats // max(dim, 1))
         for lo in range(0, n_rows, step):
             yield lo, min(n_rows, lo + step)
 
     def _merge(self, n_rows: int, what: str) -> int:
-        """Merge rows [0, n_rows) of W and W' across ranks: every rank's change
-        since the last merge (its row minus the reference) is summed, and the
-        reference moves to reference + sum.  Summing, not averaging: a rare
-        word trained on one rank keeps its whole update, as it would under
-        Hogwild threads (averaging would halve it, and cost about 0.1 WS353
-        on GCIDE with 2 ranks).  The kernel may write the rows meanwhile: each
-        rank adds (new - its snapshot), so those writes are kept, and once the
-        kernels are done every rank ends with exactly the new reference.
-        Returns the payload bytes."""
+        """Merge rows [0, n_rows) of W and W' across ranks while the kernel runs:
+        every rank's change since the last merge (its row minus the reference)
+        is summed, and the reference moves to reference + sum.  Summing, not
+        averaging: a rare word trained on one rank keeps its whole update, as it
+        would under Hogwild threads (averaging would halve it, and cost about
+        0.1 WS353 on GCIDE with 2 ranks).  The kernel may write the rows
+        meanwhile: each rank adds (sum - its own change), so those writes are
+        kept.  The buffers are allocated once (a fresh array per sync costs a page
+        fault per 4 kB).  Returns the payload bytes."""
         c = self.cluster
-        W, Wp = self.state.W, self.state.Wp
-        Wr, Wpr = c.reference
+        pairs = ((self.state.W, c.reference[0]), (self.state.Wp, c.reference[1]))
         sent = 0
         for lo, hi in self._blocks(n_rows):
-            n = hi - lo
-            snap = np.concatenate((W[lo:hi], Wp[lo:hi]))
-            ref = np.concatenate((Wr[lo:hi], Wpr[lo:hi]))
-            total = snap - ref
+            spans = [(M, R, lo, min(hi, M.shape[0])) for M, R in pairs]
+            sizes = [max(b - a, 0) * M.shape[1] for M, _, a, b in spans]
+            mine, total = c.merge_buffers(sum(sizes))
+            parts, at = [], 0
+            for (M, R, a, b), n in zip(spans, sizes):
+                d, t = mine[at:at + n].reshape(-1, M.shape[1]), total[at:at + n].reshape(-1, M.shape[1])
+                np.subtract(M[a:b], R[a:b], out=d)
+                parts.append((M[a:b], R[a:b], d, t))
+                at += n
             # Every rank has just left the same small allreduce, so this one needs
             # no waiting for late ranks: poll it closely.
-            c.allreduce(total, what, SYNC_TIMEOUT, ROWS_POLL)
-            total += ref  # the new reference
-            Wr[lo:hi] = total[:n]
-            Wpr[lo:hi] = total[n:]
-            total -= snap
-            W[lo:hi] += total[:n]
-            Wp[lo:hi] += total[n:]
-            sent += total.nbytes
+            c.allreduce(mine[:at], what, SYNC_TIMEOUT, ROWS_POLL, out=total[:at])
+            for M, R, d, t in parts:
+                R += t
+                t -= d
+                M += t
+            sent += 4 * at
         return sent
 
     def _merge_top(self, n_rows: int) -> None:
@@ -539,15 +659,23 @@ class EpochSync:
         EpochSync.stats.busy += time.perf_counter() - start
 
     def _merge_all(self) -> None:
-        """The epoch-end merge of every row (the kernels are done)."""
+        """The epoch-end merge of every row, once every rank's kernel is done:
+        in place (a matrix becomes its change, the sum of the changes, then the
+        new reference), so every rank ends with exactly the new reference."""
         start = time.perf_counter()
-        n = self.state.W.shape[0]
-        EpochSync.stats.full_bytes += self._merge(n, "merging the vectors at the end of the epoch")
+        c = self.cluster
+        sent = 0
+        for M, R in ((self.state.W, c.reference[0]), (self.state.Wp, c.reference[1])):
+            for lo, hi in self._blocks(M.shape[0], FULL_BLOCK_FLOATS):
+                m, r = M[lo:hi], R[lo:hi]
+                m -= r
+                c.allreduce(m, "merging the vectors at the end of the epoch", SYNC_TIMEOUT, ROWS_POLL)
+                m += r
+                r[:] = m
+                sent += m.nbytes
+        EpochSync.stats.full_bytes += sent
         EpochSync.stats.full_busy += time.perf_counter() - start
         EpochSync.stats.epochs += 1
-        W, Wp = self.state.W, self.state.Wp
-        W[:] = self.cluster.reference[0]  # exact: no float rounding left between ranks
-        Wp[:] = self.cluster.reference[1]
 
 
 def _test_hook(rank: int):
@@ -574,7 +702,8 @@ def summary(cluster: Cluster, threads: int) -> str:
                "rows_per_sync": s.rows / max(s.syncs, 1), "bytes_per_sync": per_sync,
                "sync_bytes_per_epoch": s.bytes / epochs, "full_bytes_per_epoch": s.full_bytes / epochs,
                "merge_seconds": s.busy, "full_merge_seconds": s.full_busy, "wait_seconds": s.waiting,
-               "epoch_seconds": s.wall}
+               "epoch_seconds": s.wall, "comm_cpu_seconds": s.cpu,
+               "idle_seconds": s.idle}
     path = os.environ.get("W2V_MPI_STATS")
     if path and cluster.rank == 0:
         import json
@@ -586,7 +715,9 @@ def summary(cluster: Cluster, threads: int) -> str:
             f"rows on average ({per_sync / 1e6:.2f} MB per sync, {s.bytes / epochs / 1e6:.1f} MB per epoch) "
             f"+ {s.full_bytes / epochs / 1e6:.1f} MB at each epoch end, payload per rank; of the epochs' wall time "
             f"{100 * s.busy / wall:.1f} % merging rows beside the kernel, {100 * s.full_busy / wall:.1f} % in "
-            f"the epoch-end merges, {100 * s.waiting / wall:.1f} % meeting the other ranks")
+            f"the epoch-end merges, {100 * s.waiting / wall:.1f} % meeting the other ranks ({100 * s.idle / wall:.1f} % "
+            f"with the kernel done, waiting for theirs); the communication "
+            f"thread used {100 * s.cpu / wall:.1f} % of a core")
 
 
 def mpi_started() -> bool:

@@ -75,7 +75,7 @@ class TrainOptions:
     force: bool = False  # allow softmax with a large vocabulary
     model: str = "skipgram"  # "skipgram" or "cbow"
     cbow_sum: bool = False  # CBOW: the sum of the context rows, not their mean
-    sync_period: float = 0.1  # MPI only: seconds between merges of the frequent rows (w2v_cli.distributed)
+    sync_period: float = 0.05  # MPI only: seconds between merges of the frequent rows (w2v_cli.distributed)
 
     @property
     def final_alpha(self) -> float:

@@ -17,24 +17,23 @@ from .vocab import Vocab
 def prepare_stream(corpus, opts: TrainOptions, vocab: Optional[Vocab], workdir: str, cluster=None):
     """Passes 1 and 2.  Returns (vocab, stream, train_words, tokens, notes).
     Under MPI (``cluster``, w2v_cli.distributed) each rank counts its byte range
-    of the file, the counts are merged, the stream is this rank's share and
-    train_words counts the whole corpus."""
+    of the files with the native reader, the counts are merged, the stream is
+    this rank's share and train_words counts the whole corpus."""
     notes: List[str] = []
     paths = corpus_mod.corpus_files(corpus)
     if cluster is not None:
         if paths is not None:
-            if len(paths) != 1:
-                raise W2VError(f"under mpiexec, train takes one corpus file (got {len(paths)})")
-            counted = cluster.count_words(paths[0], opts.min_count, opts.max_vocab)
-            if vocab is not None:
-                counted = with_vocab(counted, vocab)
-            stream, train_words = cluster.encode_corpus(paths[0], counted, os.path.join(workdir, "ids.int32"))
-        else:
-            sentences = corpus_mod.as_byte_sentences(corpus)
-            counted = corpus_mod.count_tokens(sentences(), opts.min_count, opts.max_vocab, source="corpus")
-            if vocab is not None:
-                counted = with_vocab(counted, vocab)
-            stream, train_words = cluster.slice_stream(corpus_mod.encode_tokens(sentences(), counted)[0])
+            threads = opts.resolved_threads() if opts.threads else cluster.default_threads(opts.resolved_threads())
+            vocab, stream, train_words, tokens, notes = cluster.prepare_stream(
+                paths, os.path.join(workdir, "ids.int32"), opts.min_count, opts.max_vocab, vocab, threads)
+            if train_words == 0:
+                raise W2VError("no word of the vocabulary occurs in the corpus")
+            return vocab, stream, train_words, tokens, notes
+        sentences = corpus_mod.as_byte_sentences(corpus)
+        counted = corpus_mod.count_tokens(sentences(), opts.min_count, opts.max_vocab, source="corpus")
+        if vocab is not None:
+            counted = with_vocab(counted, vocab)
+        stream, train_words = cluster.slice_stream(corpus_mod.encode_tokens(sentences(), counted)[0])
         if counted.truncated:
             notes.append(corpus_mod.truncation_note(counted.truncated))
         if train_words == 0:

@@ -71,7 +71,8 @@ def train(corpus: Union[str, os.PathLike, Iterable[Sequence[str]]], options: Opt
           on_epoch: Optional[Callable[[int, float], None]] = None,
           checkpoint: Optional[str] = None, resume: Optional[str] = None,
           initial: Optional[Sequence[np.ndarray]] = None, words_offset: Optional[np.ndarray] = None,
-          schedule_words: Optional[int] = None, evaluator=None, **kwargs) -> TrainResult:
+          schedule_words: Optional[int] = None, evaluator=None, init=None, init_context=None, init_vocab=None,
+          **kwargs) -> TrainResult:
     """Train skip-gram vectors.
 
     ``corpus`` is a path to a text file (plain, .gz, .bz2, .xz; one sentence per
@@ -92,9 +93,23 @@ def train(corpus: Union[str, os.PathLike, Iterable[Sequence[str]]], options: Opt
     (e.g. an :class:`~w2v_cli.epoch_eval.EpochEvaluator`) is called as
     ``evaluator(words, W, epoch, epochs, loss)`` after every epoch; what it
     returns is kept in ``eval_history`` and its time is not training time.
+
+    ``init`` continues training a model on ``corpus`` with the union of both
+    vocabularies (w2v_cli.continued): ``init`` its vectors (a path, a
+    ``(words, W)`` pair or KeyedVectors) or a checkpoint path, ``init_context``
+    its W' (a path, a pair, or an array in ``init``'s row order),
+    ``init_vocab`` its counts (a ``--save-vocab`` path, a Vocab or a dict;
+    optional).  Without ``options`` or a ``dim`` keyword the dimension is the
+    model's; a different one is refused.
     """
     from . import distributed
 
+    first = None
+    if init is not None or init_context is not None or init_vocab is not None:
+        from .continued import load
+        first = load(init, init_context, init_vocab, resume=resume)
+        if options is None and "dim" not in kwargs:
+            kwargs["dim"] = first.dim
     cluster = distributed.from_environment()  # None unless started by mpiexec -n N, N > 1
     if cluster is not None:
         cluster.slow_epoch_starts = checkpoint is not None
@@ -102,13 +117,13 @@ def train(corpus: Union[str, os.PathLike, Iterable[Sequence[str]]], options: Opt
         with distributed.everywhere():
             return _train(cluster, corpus, options, vocab, progress and cluster.rank == 0, on_epoch,
                           checkpoint if cluster.rank == 0 else None, resume, initial, words_offset,
-                          schedule_words, evaluator, kwargs)
+                          schedule_words, evaluator, kwargs, first)
     return _train(None, corpus, options, vocab, progress, on_epoch, checkpoint, resume, initial, words_offset,
-                  schedule_words, evaluator, kwargs)
+                  schedule_words, evaluator, kwargs, first)
 
 
 def _train(cluster, corpus, options, vocab, progress, on_epoch, checkpoint, resume, initial, words_offset,
-           schedule_words, evaluator, kwargs) -> TrainResult:
+           schedule_words, evaluator, kwargs, first=None) -> TrainResult:
     from . import checkpoint as ckpt
     from . import jit
 
@@ -123,6 +138,9 @@ def _train(cluster, corpus, options, vocab, progress, on_epoch, checkpoint, resu
         check_resume(saved_corpus, resume, cluster.size if cluster is not None else 1)
     else:
         opts = dataclasses.replace(options or TrainOptions(), **kwargs).validate()
+    if first is not None:
+        from .continued import check_options
+        check_options(first, opts, vocab)
     from .kernels import registry
 
     registry.select(opts.model, opts.loss, opts.batch)  # a combination without a kernel fails here, not after pass 2
@@ -135,6 +153,10 @@ def _train(cluster, corpus, options, vocab, progress, on_epoch, checkpoint, resu
 
     with sigterm_as_interrupt(), tempfile.TemporaryDirectory(prefix="w2v-") as workdir:
         try:
+            if first is not None:  # continued training: the union vocabulary and the carried rows
+                from .continued import start
+                vocab, initial, start_notes = start(first, corpus, opts, workdir, cluster)
+                notes.extend(start_notes)
             vocab, stream, train_words, tokens, stream_notes = prepare_stream(corpus, opts, vocab, workdir, cluster)
         except KeyboardInterrupt:
             raise TrainingInterrupted("interrupted while reading the corpus; nothing was written") from None
@@ -143,7 +165,8 @@ def _train(cluster, corpus, options, vocab, progress, on_epoch, checkpoint, resu
             else cluster.corpus_info(train_words)
         if state is not None and saved_corpus != corpus_info:
             raise W2VError(f"corpus does not match checkpoint {resume}: it was trained on "
-                           f"{saved_corpus['train_words']:,} words, this corpus has {train_words:,}")
+                           f"{saved_corpus['train_words']:,} words, this corpus has {train_words:,}; "
+                           f"to continue training on new text, use --init {resume}")
         if opts.loss == "softmax" and len(vocab) > 50_000 and not opts.force:
             raise W2VError(f"--loss softmax over {len(vocab)} words is hopelessly slow (limit 50000); use --loss ns or add --force")
         if state is None:
