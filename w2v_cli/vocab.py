@@ -54,7 +54,8 @@ class Vocab:
 
     def save(self, path) -> None:
         with atomic_write(path, "w") as fh:
-            fh.write("".join([f"{w} {c}\n" for w, c in zip(self.words, self.counts.tolist())]))
+            for w, c in zip(self.words, self.counts.tolist()):
+                fh.write(f"{w} {c}\n")
 
     @classmethod
     def load(cls, path, min_count: int = 1, max_vocab: int = 0) -> "Vocab":
