@@ -41,9 +41,19 @@ def corpus_for(tokens: int, seed: int, workdir: str, vocab: int = 50000) -> str:
         print(f"[scaling] generating {path} ...", file=sys.stderr, flush=True)
         # In a child: a parent holding a multi-million-word generator would pass its
         # size on to every child's peak RSS (Linux keeps the high-water mark across exec).
+        # With its answer key: the key holds the number of distinct words, counted as generated.
         bt.subprocess.run([sys.executable, synth.__file__, "--tokens", str(tokens), "--seed", str(seed),
-                           "--vocab", str(vocab), "--out", path, "--no-key", "--quiet"], check=True)
+                           "--vocab", str(vocab), "--out", path, "--quiet"], check=True)
     return path
+
+
+def distinct_words(path: str) -> int | None:
+    """Distinct words of a generated corpus, from its answer key."""
+    try:
+        with open(os.path.splitext(path)[0] + ".key.json") as f:
+            return json.load(f).get("distinct_words")
+    except OSError:
+        return None
 
 
 def stream_bytes(summary: str, tokens: int, line_words: int = 1000) -> int | None:
@@ -131,6 +141,7 @@ def main(argv=None) -> int:
     for n in sizes:
         corpus = corpus_for(n, a.seed, workdir, a.vocab)
         corpus_mb = os.path.getsize(corpus) / 1e6
+        distinct = distinct_words(corpus)
         for t in threads:
             for s in systems:  # alternate systems at each size/thread count
                 ns = argparse.Namespace(**{**vars(a), "corpus": corpus, "threads": t})
@@ -138,9 +149,11 @@ def main(argv=None) -> int:
                 r = bt.run_system(s, spec[s], ns, n, w2v_cmd, outdir, f"{n}-{t}")
                 if os.path.exists(r.get("vectors", "")):
                     os.remove(r["vectors"])
-                r.update(tokens=n, threads=t, system=s, corpus_mb=corpus_mb)
+                r.update(tokens=n, threads=t, system=s, corpus_mb=corpus_mb, distinct_words=distinct)
                 if r["ok"]:
                     r["other_s"] = r["wall_s"] - r["train_s"]
+                    if r.get("before_train_s") is not None:  # the rest after training: saving
+                        r["after_train_s"] = r["wall_s"] - r["before_train_s"] - r["train_s"]
                     if s == "w2v":
                         r["stream_mb"] = (stream_bytes(r.get("summary"), n) or 0) / 1e6
                 results.append(r)
@@ -151,20 +164,32 @@ def main(argv=None) -> int:
                                          f"RSS {r['peak_rss_mb']:.0f} MB" if r["ok"] else r.get("error", "failed")),
                       file=sys.stderr, flush=True)
         if not a.keep_corpora and n > 20_000_000:
-            os.remove(corpus)
+            for p in [corpus] + [os.path.splitext(corpus)[0] + x for x in
+                                 (".key.json", ".questions-words.txt", ".pairs.tsv")]:
+                if os.path.exists(p):
+                    os.remove(p)
 
     # table + checks
     print(f"\n### Scaling: synthetic corpora ({a.vocab:,}-word Zipfian vocabulary), dim {a.dim}, window {a.window}, "
           f"negative {a.negative}, sample {a.sample}, min-count {a.min_count}, {a.epochs} epoch(s)\n")
-    print("| system | threads | tokens | text MB | wall s | rest s | train s | words/s | peak RSS MB | id stream MB |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("(before training: launch to the first progress bar, i.e. start-up + corpus pass + initialisation; "
+          "after: saving; distinct words counted by the generator; kept words from w2v's summary)\n")
+    print("| system | threads | tokens | text MB | distinct words | kept words | wall s | rest s | before training s "
+          "| after training s | train s | words/s | peak RSS MB | id stream MB |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+
+    def num(x, fmt):
+        return "-" if x is None else format(x, fmt)
     for r in results:
         if r["ok"]:
-            print(f"| {r['system']} | {r['threads']} | {r['tokens']/1e6:g} M | {r['corpus_mb']:.0f} | {r['wall_s']:.1f} | "
-                  f"{r['other_s']:.1f} | {r['train_s']:.1f} | {r['words_per_s']/1e6:.3f} M | {r['peak_rss_mb']:.0f} | "
+            print(f"| {r['system']} | {r['threads']} | {r['tokens']/1e6:g} M | {r['corpus_mb']:.0f} | "
+                  f"{num(r.get('distinct_words'), ',')} | {num(r.get('vocab_words'), ',')} | {r['wall_s']:.1f} | "
+                  f"{r['other_s']:.1f} | {num(r.get('before_train_s'), '.1f')} | {num(r.get('after_train_s'), '.1f')} | "
+                  f"{r['train_s']:.1f} | {r['words_per_s']/1e6:.3f} M | {r['peak_rss_mb']:.0f} | "
                   f"{r.get('stream_mb', 0):.0f} |")
         else:
-            print(f"| {r['system']} | {r['threads']} | {r['tokens']/1e6:g} M | - | - | - | - | - | - | {r.get('error', '')[:80]} |")
+            print(f"| {r['system']} | {r['threads']} | {r['tokens']/1e6:g} M | - | - | - | - | - | - | - | - | - | - | "
+                  f"{r.get('error', '')[:80]} |")
     checks = []
     for s in systems:
         for t in threads:

@@ -293,6 +293,11 @@ def run_system(name: str, s: dict, a, corpus_words: int, w2v_cmd, outdir: str, t
         t = parse_w2v_train_seconds(text)
         if t:
             train_s, how = t, "w2v's own summary line"
+        # start-up, corpus pass and initialisation: launch -> first progress bar
+        res["before_train_s"] = first_time(chunks, r"\d+%\|")
+        m = re.search(r"vocabulary ([0-9,]+) words", text)
+        if m:
+            res["vocab_words"] = int(m.group(1).replace(",", ""))
     if train_s is None:
         train_s, how = wall, "whole wall time (no finer timing available)"
     res.update(ok=True, train_s=train_s, train_s_from=how,

@@ -284,3 +284,21 @@ def test_cli_bad_file_among_good_ones(tmp_path, bad):
     proc = run(tmp_path, *args)
     assert_one_error(proc, str(bad_path), code=1)
     assert_untouched(tmp_path, work, before)
+
+
+def test_prefetch_of_several_element_types_in_one_function():
+    # llvm.prefetch is declared once per LLVM module: int64, uint8 and float32
+    # addresses in one function must all pass (the merge prefetches slots and arena bytes).
+    from numba import njit
+
+    from w2v_cli.kernels.prefetch import prefetch, prefetch_row
+
+    @njit
+    def touch(a, b, m):
+        prefetch(a, 1)
+        prefetch(b, 2)
+        prefetch_row(m, 1)
+        return a[1] + b[2] + m[1, 3]
+
+    m = np.arange(40, dtype=np.float32).reshape(2, 20)
+    assert touch(np.array([5, 7], np.int64), np.array([1, 2, 3], np.uint8), m) == 7 + 3 + 23

@@ -121,6 +121,8 @@ def test_save_rejects_words_with_whitespace(tmp_path, bad):
 def test_save_rejects_duplicates_nan_and_shape(tmp_path):
     with pytest.raises(W2VError, match="twice"):
         save_word2vec(tmp_path / "v.bin", ["a", "a"], np.zeros((2, 3)), True)
+    with pytest.raises(W2VError, match="word 2 is empty or not a string"):
+        save_word2vec(tmp_path / "v.bin", ["a", b"b"], np.zeros((2, 3)), True)
     with pytest.raises(W2VError, match="NaN"):
         save_word2vec(tmp_path / "v.txt", ["a", "b"], np.array([[0, 1], [np.nan, 2]]), False)
     with pytest.raises(W2VError, match="shape"):

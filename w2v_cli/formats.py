@@ -60,6 +60,14 @@ def save_word2vec(path, words, vectors, binary):
 
 
 def _check_words_for_writing(path, words):
+    # Whole-list checks first (C loops); the loop below only runs to name the bad word.
+    try:
+        joined = "".join(words)
+    except TypeError:
+        joined = None
+    if (joined is not None and all(words) and not any(ch in joined for ch in _WORD_BREAKS)
+            and len(set(words)) == len(words)):
+        return
     seen = set()
     for i, word in enumerate(words):
         if not isinstance(word, str) or not word:

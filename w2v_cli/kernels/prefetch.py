@@ -1,4 +1,5 @@
-"""A software prefetch of one row of a 2-D float32 array (LLVM's llvm.prefetch).
+"""Software prefetches (LLVM's llvm.prefetch): one row of a 2-D float32 array, or
+one item of a 1-D array.
 
 The window kernel knows the output rows of the next centre word (its negatives
 are drawn one word ahead) while it works on the current one, so it asks for
@@ -15,24 +16,33 @@ from numba.extending import intrinsic
 LINE = 16
 
 
+def _codegen(context, builder, signature, args):
+    """Emit llvm.prefetch of the address of ``args[0][args[1:]]``."""
+    aryty = signature.args[0]
+    ary = context.make_array(aryty)(context, builder, args[0])
+    index = [context.cast(builder, v, t, types.intp) for v, t in zip(args[1:], signature.args[1:])]
+    ptr = cgutils.get_item_pointer(context, builder, aryty, ary, index, wraparound=False)
+    # One declaration per module for every element type: pass the address as i8*.
+    ptr = builder.bitcast(ptr, ir.IntType(8).as_pointer())
+    i32 = ir.IntType(32)
+    fnty = ir.FunctionType(ir.VoidType(), [ptr.type, i32, i32, i32])
+    fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+    # (address, rw = read, locality = 3 (keep in all levels), cache = data)
+    builder.call(fn, [ptr, i32(0), i32(3), i32(1)])
+    return context.get_dummy_value()
+
+
 @intrinsic
 def _prefetch_item(typingctx, arr, i, j):
     """Hint that arr[i, j] will be read soon (a no-op if it is not cached)."""
-    sig = types.void(arr, i, j)
+    return types.void(arr, i, j), _codegen
 
-    def codegen(context, builder, signature, args):
-        aryty = signature.args[0]
-        ary = context.make_array(aryty)(context, builder, args[0])
-        index = [context.cast(builder, v, t, types.intp) for v, t in zip(args[1:], signature.args[1:])]
-        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, index, wraparound=False)
-        i32 = ir.IntType(32)
-        fnty = ir.FunctionType(ir.VoidType(), [ptr.type, i32, i32, i32])
-        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
-        # (address, rw = read, locality = 3 (keep in all levels), cache = data)
-        builder.call(fn, [ptr, i32(0), i32(3), i32(1)])
-        return context.get_dummy_value()
 
-    return sig, codegen
+@intrinsic
+def prefetch(typingctx, arr, i):
+    """Hint that arr[i] (a 1-D array) will be read soon; no bounds check, and an
+    address out of range is harmless (a prefetch never faults)."""
+    return types.void(arr, i), _codegen
 
 
 @njit(cache=True, inline="always")
