@@ -1,4 +1,4 @@
-"""The SGNS epoch kernel alone: words/s by thread count, dimension and batch mode.
+"""The epoch kernel alone (skip-gram or CBOW, --loss ns or hs): words/s by thread count, dimension and batch mode.
 
 This is the profile behind the window kernel (README, "How it works"): it calls
 the registry's epoch kernel (skip-gram, negative sampling, window or pair
@@ -54,7 +54,8 @@ def fold(stream, counts, n):
     return folded, np.bincount(stream[ids] % n, minlength=n).astype(np.int64)
 
 
-def run(stream, counts, train_words, *, dim, threads, mode, epochs, sample, window, negative, seed=1):
+def run(stream, counts, train_words, *, dim, threads, mode, epochs, sample, window, negative, seed=1, loss="ns",
+        model="skipgram"):
     """Fastest epoch's seconds and the last epoch's mean loss."""
     import numba
 
@@ -65,9 +66,9 @@ def run(stream, counts, train_words, *, dim, threads, mode, epochs, sample, wind
 
     numba.set_num_threads(threads)
     opts = TrainOptions(dim=dim, window=window, negative=negative, epochs=epochs, sample=sample, batch=mode,
-                        seed=seed).validate()
+                        seed=seed, loss=loss, model=model).validate()
     kernel = registry.select(opts.model, opts.loss, opts.batch).epoch
-    W, Wp = init_vectors(len(counts), dim, seed)
+    W, Wp = init_vectors(len(counts), dim, seed, opts.output_rows(len(counts)))
     b = epoch_inputs(stream, counts, W, Wp, opts, threads=threads, total_words=epochs * train_words)
     kernel(idle(b))  # load or compile, outside the clock
     best, mean_loss = float("inf"), float("nan")
@@ -91,6 +92,8 @@ def main(argv=None) -> int:
     ap.add_argument("--window", type=int, default=5)
     ap.add_argument("--negative", type=int, default=5)
     ap.add_argument("--min-count", type=int, default=5)
+    ap.add_argument("--loss", choices=["ns", "hs"], default="ns")
+    ap.add_argument("--model", choices=["skipgram", "cbow"], default="skipgram")
     ap.add_argument("--fold", type=int, default=0, help="map ids onto this many (0: off)")
     ap.add_argument("--json", default=None)
     a = ap.parse_args(argv)
@@ -111,7 +114,8 @@ def main(argv=None) -> int:
             one = None
             for threads in (int(t) for t in a.threads.split(",")):
                 secs, loss = run(stream, counts, train_words, dim=dim, threads=threads, mode=mode,
-                                 epochs=a.epochs, sample=a.sample, window=a.window, negative=a.negative)
+                                 epochs=a.epochs, sample=a.sample, window=a.window, negative=a.negative,
+                                 loss=a.loss, model=a.model)
                 wps = train_words / secs
                 one = wps if threads == 1 else one
                 row = {"mode": mode, "dim": dim, "threads": threads, "epoch_s": secs, "words_per_s": wps,

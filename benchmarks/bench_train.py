@@ -8,7 +8,7 @@ Systems (``--systems``, comma separated):
   gensim-file  gensim Word2Vec, corpus_file mode (Cython reader, one file offset per worker)
   gensim-iter  gensim Word2Vec, iterable mode (LineSentence, Python producer thread)
   word2vec.c   peers/word2vec/word2vec (``make peers``)
-  fasttext     peers/fasttext-py (``make peers``), skipgram, minn=maxn=0, loss=ns, bucket=0
+  fasttext     peers/fasttext-py (``make peers``), skipgram, minn=maxn=0, loss=ns (hs with --loss hs), bucket=0
 
 Every system runs in its own subprocess (peak RSS is that child's ru_maxrss from
 os.wait4), systems alternate A B C A B C for ``--repeats`` rounds, and every saved
@@ -70,7 +70,9 @@ def child_main(argv: list[str]) -> int:
         logging.disable(logging.WARNING)
         from gensim.models import Word2Vec
         from gensim.models.word2vec import LineSentence
-        m = Word2Vec(vector_size=p["dim"], window=p["window"], negative=p["negative"], hs=0, sg=0 if p.get("model") == "cbow" else 1,
+        hs = p.get("loss") == "hs"
+        m = Word2Vec(vector_size=p["dim"], window=p["window"], negative=0 if hs else p["negative"], hs=int(hs),
+                     sg=0 if p.get("model") == "cbow" else 1,
                      sample=p["sample"], min_count=p["min_count"], alpha=p["alpha"],
                      workers=p["threads"], seed=p["seed"], epochs=p["epochs"])
         if system == "gensim-file":
@@ -93,7 +95,7 @@ def child_main(argv: list[str]) -> int:
         m = fasttext.train_unsupervised(
             p["corpus"], model="skipgram", dim=p["dim"], ws=p["window"], neg=p["negative"],
             epoch=p["epochs"], minCount=p["min_count"], t=p["sample"], lr=p["alpha"],
-            thread=p["threads"], minn=0, maxn=0, wordNgrams=1, bucket=0, loss="ns", verbose=2)
+            thread=p["threads"], minn=0, maxn=0, wordNgrams=1, bucket=0, loss=p.get("loss", "ns"), verbose=2)
         sys.stderr.flush()
         print("\n@@TRAINED", flush=True)
         dt = time.perf_counter() - t0
@@ -223,16 +225,18 @@ def run_system(name: str, s: dict, a, corpus_words: int, w2v_cmd, outdir: str, t
     env.update(env_extra or {})
     kind = s["kind"]
     model = getattr(a, "model", "skipgram")  # bench_scaling and bench_seeds pass their own options
+    loss = getattr(a, "loss", "ns")
     alpha = a.alpha if a.alpha is not None else (0.05 if model == "cbow" else 0.025)  # word2vec.c's defaults
     out_bin = os.path.join(outdir, f"{name.replace('/', '_').replace(' ', '_')}-{tag}.bin")
     params = dict(corpus=a.corpus, dim=a.dim, window=a.window, negative=a.negative, sample=a.sample,
                   min_count=a.min_count, alpha=alpha, threads=threads, seed=a.seed, epochs=epochs,
-                  model=model)
+                  model=model, loss=loss)
     if kind == "w2v":
         cmd = w2v_cmd + ["train", a.corpus, "-o", out_bin, "--dim", str(a.dim), "--window", str(a.window),
                          "--negative", str(a.negative), "--epochs", str(epochs), "--alpha", str(alpha),
                          "--min-count", str(a.min_count), "--sample", str(a.sample),
-                         "--threads", str(threads), "--seed", str(a.seed), "--model", model] + s["extra"]
+                         "--threads", str(threads), "--seed", str(a.seed), "--model", model,
+                         "--loss", loss] + s["extra"]
         env.setdefault("NUMBA_CACHE_DIR", os.path.join(WORK, "numba-cache"))
     elif kind in ("gensim-file", "gensim-iter"):
         cmd = [sys.executable, os.path.abspath(__file__), "--child", kind, json.dumps({**params, "out": out_bin})]
@@ -242,8 +246,9 @@ def run_system(name: str, s: dict, a, corpus_words: int, w2v_cmd, outdir: str, t
         env["PYTHONPATH"] = FASTTEXT_PY + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     elif kind == "word2vec.c":
         cmd = (["stdbuf", "-o0"] if shutil.which("stdbuf") else []) + [
-            W2V_C, "-train", a.corpus, "-output", out_bin, "-cbow", "1" if model == "cbow" else "0", "-hs", "0",
-            "-size", str(a.dim), "-window", str(a.window), "-negative", str(a.negative),
+            W2V_C, "-train", a.corpus, "-output", out_bin, "-cbow", "1" if model == "cbow" else "0",
+            "-hs", "1" if loss == "hs" else "0",
+            "-size", str(a.dim), "-window", str(a.window), "-negative", "0" if loss == "hs" else str(a.negative),
             "-sample", str(a.sample), "-iter", str(epochs), "-min-count", str(a.min_count),
             "-alpha", str(alpha), "-threads", str(threads), "-binary", "1", "-debug", "2"]
     else:
@@ -445,6 +450,9 @@ def add_training_options(ap) -> None:
     ap.add_argument("--min-count", type=int, default=5)
     ap.add_argument("--model", choices=["skipgram", "cbow"], default="skipgram",
                     help="the model every system trains (gensim sg=0/1, word2vec.c -cbow, w2v --model)")
+    ap.add_argument("--loss", choices=["ns", "hs"], default="ns",
+                    help="negative sampling, or hierarchical softmax (gensim hs=1 negative=0, word2vec.c -hs 1 "
+                         "-negative 0, w2v --loss hs)")
     ap.add_argument("--alpha", type=float, default=None,
                     help="starting learning rate [default: 0.025; 0.05 with --model cbow, as word2vec.c]")
     ap.add_argument("--seed", type=int, default=1)
@@ -515,7 +523,7 @@ def main(argv=None) -> int:
     active = [n for n, s in systems.items() if not s["skip"]]
 
     print(f"[bench] corpus {a.corpus}: {corpus_words:,} words in {corpus_lines:,} lines; dim {a.dim} "
-          f"window {a.window} negative {a.negative} sample {a.sample} epochs {a.epochs} min-count "
+          f"window {a.window} negative {a.negative} loss {a.loss} model {a.model} sample {a.sample} epochs {a.epochs} min-count "
           f"{a.min_count} alpha {a.alpha if a.alpha is not None else 'default'} threads {a.threads}; repeats {a.repeats}", file=sys.stderr)
 
     runs: dict[str, list[dict]] = {n: [] for n in systems}

@@ -47,6 +47,25 @@ def group_precision(words, vectors, k=3):
     return hits / (k * len(group_words))
 
 
+def assert_resume_reproduces(corpus, full, ckpt_path, **opts):
+    """Train ``corpus`` with ``opts`` and a checkpoint at ``ckpt_path``, stopped by
+    Ctrl-C after the first epoch; resuming it must give ``full`` (the same run
+    straight through) exactly: W, W' and the loss history."""
+    from w2v_cli.errors import TrainingInterrupted
+    from w2v_cli.train import train
+
+    def interrupt(epoch, loss):
+        if epoch == 0:
+            raise KeyboardInterrupt
+
+    with pytest.raises(TrainingInterrupted, match="checkpoint written"):
+        train(corpus, checkpoint=str(ckpt_path), on_epoch=interrupt, **opts)
+    resumed = train(corpus, resume=str(ckpt_path), progress=False)
+    np.testing.assert_array_equal(resumed.W, full.W)
+    np.testing.assert_array_equal(resumed.Wp, full.Wp)
+    assert resumed.loss_history == full.loss_history
+
+
 def run_w2v(*args, input=None, env=None, timeout=300):
     """Run the CLI in a subprocess, the way a user does."""
     full_env = dict(os.environ)

@@ -4,8 +4,7 @@ differences, planted structure, reproducibility, resume, the default rate."""
 import numpy as np
 import pytest
 
-from conftest import group_precision, planted_sentences
-from w2v_cli.errors import TrainingInterrupted
+from conftest import assert_resume_reproduces, group_precision, planted_sentences
 from w2v_cli.kernels.cbow import cbow_step
 from w2v_cli.options import TrainOptions
 from w2v_cli.train import train
@@ -105,16 +104,4 @@ def test_default_alpha_is_0_05_for_cbow_only():
 
 def test_resume_after_an_epoch_reproduces_the_full_run(planted, tmp_path):
     opts = {**OPTS, "epochs": 3}
-    full = train(planted, **opts)
-    ck = tmp_path / "run.ckpt"
-
-    def interrupt(epoch, loss):
-        if epoch == 0:
-            raise KeyboardInterrupt
-
-    with pytest.raises(TrainingInterrupted, match="checkpoint written"):
-        train(planted, checkpoint=str(ck), on_epoch=interrupt, **opts)
-    resumed = train(planted, resume=str(ck), progress=False)
-    np.testing.assert_array_equal(resumed.W, full.W)
-    np.testing.assert_array_equal(resumed.Wp, full.Wp)
-    assert resumed.loss_history == full.loss_history
+    assert_resume_reproduces(planted, train(planted, **opts), tmp_path / "run.ckpt", **opts)

@@ -206,6 +206,38 @@ def test_sync_schedule_is_pwords2vecs():
     assert sync_rows(64, 5000) == 5000  # never more rows than words
 
 
+def test_hs_merges_the_inner_nodes_nearest_the_root_first():
+    """Under --loss hs a merge of the top rows takes as many inner nodes from the
+    root down (the nodes updated most: their counts rise with their index), and
+    the blocks of a full merge cover every node once."""
+    from w2v_cli.distributed import output_block
+    from w2v_cli.huffman import huffman_tables
+
+    counts = np.sort(np.random.default_rng(0).zipf(1.5, 3000))[::-1]
+    V = len(counts)
+    t = huffman_tables(counts)
+    node_counts = np.zeros(V - 1)
+    for w in range(V):
+        node_counts[t.points[w, :t.code_lengths[w]]] += counts[w]
+    assert (np.diff(node_counts) >= 0).all() and node_counts[-1] == counts.sum()
+    assert output_block(0, 1024, V, V - 1) == (V - 1 - 1024, V - 1)
+    covered = np.concatenate([np.arange(*output_block(lo, min(lo + 700, V), V, V - 1)) for lo in range(0, V, 700)])
+    assert sorted(covered.tolist()) == list(range(V - 1))
+    assert output_block(5, 9, V, V) == (5, 9)  # negative sampling: W' rows are words
+
+
+@needs_mpi
+def test_two_ranks_train_hs_with_identical_vectors(tmp_path, planted_corpus):
+    out = tmp_path / "v.txt"
+    proc, _ = run_mpi(2, "train", planted_corpus, "-o", out, "--loss", "hs", "--threads", 1, "--dim", 16,
+                      "--epochs", 5, "--min-count", 1, "-q", env={"W2V_MPI_DEBUG": "1"})
+    assert proc.returncode == 0, proc.stderr
+    finals = crc_lines(proc.stderr, "final vectors")
+    assert sorted(finals) == [0, 1] and finals[0] == finals[1]
+    words, vectors = load_text_vectors(out)
+    assert group_precision(words, vectors) >= 0.9
+
+
 @pytest.mark.parametrize("size", [1, 2, 3, 7])
 def test_byte_shares_split_lines_exactly(tmp_path, size):
     from w2v_cli.distributed import _newline_finder, byte_share

@@ -38,11 +38,14 @@ def test_every_cli_combination_has_a_kernel_or_one_clear_line(model, loss, batch
         # The bundle builds for it, with the step's settings.
         opts = TrainOptions(model=model, loss=loss, batch=batch, dim=4, window=2, negative=3).validate()
         W = np.zeros((5, 4), np.float32)
-        b = epoch_inputs(np.array([0, 1, 2, -1, 3, 4], np.int32), np.arange(1, 6), W, W.copy(), opts)
+        Wp = np.zeros((opts.output_rows(5), 4), np.float32)  # V - 1 inner nodes for hs
+        b = epoch_inputs(np.array([0, 1, 2, -1, 3, 4], np.int32), np.arange(1, 6), W, Wp, opts)
         assert isinstance(b, EpochInputs)
         assert b.ahead == (3 if entry.draws_ahead else 0)
         assert b.scores_len == (5 if entry.needs_scores else 0)
         assert b.total_words == 5 * opts.epochs and b.window == 2 and b.negative == 3
+        # Huffman paths for hierarchical softmax only.
+        assert b.code_lengths.shape == ((5,) if loss == "hs" else (0,))
     else:
         with pytest.raises(W2VError) as err:
             registry.select(*key)

@@ -104,15 +104,15 @@ def test_negative_equal_to_positive_is_skipped():
 def test_window_step_is_the_two_products(n_targets, contexts, drawn):
     """Shared negatives: G = alpha (labels - sigma(X U^T)); X += G U, U += G^T X,
     both from the values before the step, for distinct context words.  The
-    context rows are stepped in turn (two at a time when the targets fit one
-    block, both of a pair from the values before it), U staying the old U until
+    context rows are stepped in turn, two at a time (both of a pair from the
+    values before it, over one block of targets or several), U staying the old U until
     the window's end; a negative drawn twice gets both updates, and a negative
     equal to the centre word (targets[0] = 3) is skipped, as in word2vec.c.
 
     The scratch buffers start as NaN (G's unscored columns as a finite
     non-zero value), so a buffer read before it is written, or a padding
     column that leaks into a row, shows up in the result."""
-    from w2v_cli.kernels.sgns import BLOCK, padded_targets, score_columns, sgns_window_step
+    from w2v_cli.kernels.sgns import padded_targets, score_columns, sgns_window_step
 
     rng = np.random.default_rng(3)
     V, D, alpha = 12, 7, 0.05
@@ -127,7 +127,7 @@ def test_window_step_is_the_two_products(n_targets, contexts, drawn):
     labels[0] = 1.0
     used = np.array([t == 0 or targets[t] != targets[0] for t in range(n_targets)], np.float64)
     W_exp, dU, loss_exp = W.astype(np.float64), np.zeros_like(U), 0.0
-    size = 2 if n_pad == BLOCK else 1
+    size = 2  # context rows step two at a time, each pair from its values before the pair's step
     for group in (contexts[i:i + size] for i in range(0, len(contexts), size)):
         X = W_exp[group].copy()
         S = X @ U.T
@@ -146,7 +146,7 @@ def test_window_step_is_the_two_products(n_targets, contexts, drawn):
     G = np.full((len(contexts), n_cols), 7.0, np.float32)
     loss = sgns_window_step(W, Wp, contexts, len(contexts), targets, n_targets, alpha, G,
                             np.full((2, n_cols), np.nan, np.float32),
-                            np.full((n_pad, D), np.nan, np.float32), np.full((1, D), np.nan, np.float32))
+                            np.full((n_pad, D), np.nan, np.float32), np.full((2, D), np.nan, np.float32))
     np.testing.assert_allclose(W, W_exp, atol=1e-6)
     np.testing.assert_allclose(Wp, Wp_exp, atol=1e-6)
     assert loss == pytest.approx(loss_exp, rel=1e-5)
@@ -170,7 +170,7 @@ def test_window_step_loss_does_not_depend_on_the_rate():
     n_cols = score_columns(3)
     loss = sgns_window_step(W, Wp, contexts, 3, targets, 4, 0.0, np.zeros((3, n_cols), np.float32),
                             np.empty((2, n_cols), np.float32), np.empty((len(targets), D), np.float32),
-                            np.empty((1, D), np.float32))
+                            np.empty((2, D), np.float32))
     np.testing.assert_array_equal(W, W0)
     np.testing.assert_array_equal(Wp, Wp0)
     assert loss == pytest.approx(loss_exp, rel=1e-5)

@@ -93,6 +93,6 @@ def load(path):
     except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, UnicodeDecodeError, EOFError) as exc:
         raise W2VError(f"checkpoint {path} is not a readable w2v checkpoint ({type(exc).__name__}: {exc})") from None
     n = len(vocab)
-    if state.W.shape != (n, opts.dim) or state.Wp.shape != state.W.shape or state.spans.ndim != 2:
+    if state.W.shape != (n, opts.dim) or state.Wp.shape != (opts.output_rows(n), opts.dim) or state.spans.ndim != 2:
         raise W2VError(f"checkpoint {path} is inconsistent: vectors {state.W.shape} for {n} words of dimension {opts.dim}")
     return state, vocab, opts, meta["corpus"]

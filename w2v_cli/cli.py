@@ -73,13 +73,13 @@ def _is_binary(path: str, fmt: str) -> bool:
 @click.option("--model", type=click.Choice(["skipgram", "cbow"]), default="skipgram", show_default=True,
               help="skipgram: each context word predicts the centre; cbow: the mean of the context predicts it.")
 @click.option("--cbow-sum", is_flag=True, help="CBOW: the sum of the context vectors instead of their mean.")
-@click.option("--loss", type=click.Choice(["ns", "softmax"]), default="ns", show_default=True,
-              help="ns: negative sampling; softmax: the exact full-softmax skip-gram.")
+@click.option("--loss", type=click.Choice(["ns", "hs", "softmax"]), default="ns", show_default=True,
+              help="ns: negative sampling; hs: hierarchical softmax; softmax: the exact full-softmax skip-gram.")
 @click.option("--batch", type=click.Choice(["pair", "window"]), default="window", show_default=True,
               help="pair: word2vec.c's per-pair updates; window: one set of negatives per window.")
 @click.option("--force", is_flag=True, help="Allow --loss softmax with a vocabulary over 50,000 words.")
 @click.option("--save-context", type=click.Path(dir_okay=False), default=None,
-              help="Also write the output (context) vectors W' here.")
+              help="Also write the output (context) vectors W' here (--loss hs: the tree's inner nodes).")
 @click.option("--save-vocab", type=click.Path(dir_okay=False), default=None,
               help="Write the vocabulary as 'word count' lines (word2vec.c format).")
 @click.option("--read-vocab", type=click.Path(dir_okay=False), default=None,

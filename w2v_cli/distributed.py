@@ -15,7 +15,9 @@ Every rank runs the whole ``w2v train`` command.  What differs from one process:
   its Hogwild threads; a communication thread merges rows of W and W' every
   ``--sync-period`` seconds while the kernel runs (the k-th sync merges the
   top min(1024 * 2^ctz(k), V) rows, pWord2Vec's schedule: frequent words every
-  time, rare words exponentially less often), all rows at each epoch's end.
+  time, rare words exponentially less often; under --loss hs the W' rows
+  are the inner nodes nearest the root: :func:`output_block`), all rows at
+  each epoch's end.
   A merge adds up every rank's change since the last merge (see
   :meth:`EpochSync._merge` for why a sum, not pWord2Vec's average).
   The same thread sums the words read by all ranks and writes the other ranks'
@@ -152,6 +154,18 @@ def _ctz(k: int) -> int:
 def sync_rows(k: int, n_words: int) -> int:
     """Rows merged by the k-th sync (k >= 1) of a vocabulary of ``n_words``."""
     return min(FIRST_ROWS << min(_ctz(k), 40), n_words)
+
+
+def output_block(lo: int, hi: int, n_words: int, n_outputs: int) -> tuple:
+    """The rows of W' merged with rows [lo, hi) of W.  Rows of W are words by
+    falling frequency, and so are W''s under negative sampling: the same rows.
+    Under --loss hs W' holds the V - 1 inner nodes of the Huffman tree, made in
+    order of rising count (a node is updated whenever a word below it is), so
+    the most updated come last, the root (on every path) at V - 2: the same
+    number of rows counted down from the end."""
+    if n_outputs == n_words:
+        return lo, hi
+    return max(n_outputs - hi, 0), max(n_outputs - lo, 0)
 
 
 def byte_share(size_bytes: int, rank: int, size: int, newline_after) -> tuple:
@@ -630,9 +644,12 @@ class EpochSync:
         fault per 4 kB).  Returns the payload bytes."""
         c = self.cluster
         pairs = ((self.state.W, c.reference[0]), (self.state.Wp, c.reference[1]))
+        n_words = self.state.W.shape[0]
         sent = 0
         for lo, hi in self._blocks(n_rows):
-            spans = [(M, R, lo, min(hi, M.shape[0])) for M, R in pairs]
+            # W' rows: the same, or under --loss hs the inner nodes from the root down.
+            spans = [(M, R, *((lo, hi) if M is self.state.W else output_block(lo, hi, n_words, M.shape[0])))
+                     for M, R in pairs]
             sizes = [max(b - a, 0) * M.shape[1] for M, _, a, b in spans]
             mine, total = c.merge_buffers(sum(sizes))
             parts, at = [], 0

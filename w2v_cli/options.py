@@ -68,7 +68,7 @@ class TrainOptions:
     threads: Optional[int] = None  # None: all cores
     seed: int = 1
     max_vocab: int = 21_000_000
-    loss: str = "ns"  # "ns" (SGNS) or "softmax"
+    loss: str = "ns"  # "ns" (SGNS), "hs" (hierarchical softmax) or "softmax"
     # "window": one set of negatives per centre word's window (faster, and on GCIDE as good as
     # gensim); "pair": word2vec.c's per-pair updates.
     batch: str = "window"
@@ -97,13 +97,17 @@ class TrainOptions:
                 raise W2VError(f"{flag} must be {allowed(name)}, got {value}")
         if self.min_alpha is not None and self.min_alpha > self.alpha:
             raise W2VError(f"--min-alpha ({self.min_alpha}) must not exceed --alpha ({self.alpha})")
-        if self.loss not in ("ns", "softmax"):
-            raise W2VError(f"--loss must be 'ns' or 'softmax', got {self.loss!r}")
+        if self.loss not in ("ns", "hs", "softmax"):
+            raise W2VError(f"--loss must be 'ns', 'hs' or 'softmax', got {self.loss!r}")
         if self.batch not in ("pair", "window"):
             raise W2VError(f"--batch must be 'pair' or 'window', got {self.batch!r}")
         if self.model not in ("skipgram", "cbow"):
             raise W2VError(f"--model must be 'skipgram' or 'cbow', got {self.model!r}")
         return self
+
+    def output_rows(self, n_words: int) -> int:
+        """Rows of W': one per word, or the V - 1 inner nodes of the Huffman tree for --loss hs."""
+        return max(n_words - 1, 0) if self.loss == "hs" else n_words
 
     def resolved_threads(self) -> int:
         cores = available_cores()

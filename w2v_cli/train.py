@@ -59,7 +59,11 @@ class TrainResult:
         return self.words_trained / self.seconds if self.seconds > 0 else 0.0
 
     def keyed_vectors(self, context: bool = False):
+        """W with the words; or W' (``context``), whose rows are the inner nodes
+        node0 .. node{V-2} of the Huffman tree under --loss hs (node{V-2} the root)."""
         from .query import KeyedVectors
+        if context and self.Wp.shape[0] != len(self.vocab):
+            return KeyedVectors([f"node{i}" for i in range(self.Wp.shape[0])], self.Wp)
         return KeyedVectors(self.vocab.words, self.Wp if context else self.W)
 
     def save(self, path, binary: Optional[bool] = None, context: bool = False) -> None:
@@ -171,9 +175,9 @@ def _train(cluster, corpus, options, vocab, progress, on_epoch, checkpoint, resu
             raise W2VError(f"--loss softmax over {len(vocab)} words is hopelessly slow (limit 50000); use --loss ns or add --force")
         if state is None:
             if initial is not None:
-                W, Wp = given_vectors(initial, len(vocab), opts.dim)
+                W, Wp = given_vectors(initial, len(vocab), opts.dim, opts.output_rows(len(vocab)))
             else:
-                W, Wp = init_vectors(len(vocab), opts.dim, opts.seed)
+                W, Wp = init_vectors(len(vocab), opts.dim, opts.seed, opts.output_rows(len(vocab)))
             state = _fresh_state(W, Wp, threads)
 
         def save_checkpoint():

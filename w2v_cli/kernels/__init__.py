@@ -5,6 +5,8 @@
 ``inputs``   the named bundle of one epoch's inputs (EpochInputs) and its builder
 ``span``     the one per-thread span loop; it calls a step once per centre word
 ``sgns``     skip-gram with negative sampling: the pair and window steps
+``cbow``     CBOW with negative sampling
+``hs``       hierarchical softmax, skip-gram (window and pair) and CBOW
 ``softmax``  the full-softmax skip-gram step
 ``registry`` (model, loss, batching) -> the epoch kernel of that step
 ``expf``     float32 exp as plain arithmetic, so the sigmoid loops vectorise

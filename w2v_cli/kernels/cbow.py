@@ -1,4 +1,5 @@
-"""CBOW with negative sampling (``--model cbow``), word2vec.c's update.
+"""CBOW with negative sampling (``--model cbow``), word2vec.c's update (``hs``
+shares its combining and spreading of the context rows).
 
 The context rows of centre word w are combined into h = (1/C) sum_c W[c] (the
 mean; ``--cbow-sum``: the sum), which predicts w against the negatives:
@@ -20,11 +21,9 @@ from .sgns import ns_update
 from .span import gather_contexts
 
 
-@njit(cache=True, error_model="numpy", fastmath=True)
-def cbow_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, mean, neu1, neu1e, with_loss=True):
-    """One CBOW step: the rows W[contexts[:n_contexts]] predict targets[0] against
-    the negatives targets[1:n_targets].  ``neu1`` and ``neu1e`` are scratch rows
-    of length D.  Returns -J (0 unless ``with_loss``)."""
+@njit(cache=True, error_model="numpy", fastmath=True, inline="always")
+def combine_contexts(W, contexts, n_contexts, mean, neu1, neu1e):
+    """neu1 = the mean (or sum) of the rows W[contexts[:n_contexts]]; neu1e = 0."""
     dim = W.shape[1]
     for k in range(dim):
         neu1[k] = 0.0
@@ -37,11 +36,25 @@ def cbow_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, mean, neu1
         inv = np.float32(1.0 / n_contexts)
         for k in range(dim):
             neu1[k] *= inv
-    loss = ns_update(neu1, Wp, targets, n_targets, alpha, neu1e, with_loss)
+
+
+@njit(cache=True, error_model="numpy", fastmath=True, inline="always")
+def spread_to_contexts(W, contexts, n_contexts, neu1e):
+    """Every context row takes the combined row's step neu1e (word2vec.c's choice)."""
     for a in range(n_contexts):
         c = contexts[a]
-        for k in range(dim):
+        for k in range(W.shape[1]):
             W[c, k] += neu1e[k]
+
+
+@njit(cache=True, error_model="numpy", fastmath=True)
+def cbow_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, mean, neu1, neu1e, with_loss=True):
+    """One CBOW step: the rows W[contexts[:n_contexts]] predict targets[0] against
+    the negatives targets[1:n_targets].  ``neu1`` and ``neu1e`` are scratch rows
+    of length D.  Returns -J (0 unless ``with_loss``)."""
+    combine_contexts(W, contexts, n_contexts, mean, neu1, neu1e)
+    loss = ns_update(neu1, Wp, targets, n_targets, alpha, neu1e, with_loss)
+    spread_to_contexts(W, contexts, n_contexts, neu1e)
     return loss
 
 

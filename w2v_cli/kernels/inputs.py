@@ -104,7 +104,8 @@ def epoch_inputs(stream, counts, W, Wp, opts, *, threads: int = 1, total_words: 
 
     ``total_words`` defaults to the stream's words times ``opts.epochs``;
     ``thread_state`` (arrays shared with the caller, e.g. a checkpoint's) to
-    fresh zeros for ``threads`` threads; ``hs`` to empty tables;
+    fresh zeros for ``threads`` threads; ``hs`` to the Huffman tree of ``counts``
+    for --loss hs (empty tables otherwise);
     ``words_offset`` to a zero counter.  Call :func:`start_epoch` before each
     fresh epoch.
     """
@@ -114,10 +115,17 @@ def epoch_inputs(stream, counts, W, Wp, opts, *, threads: int = 1, total_words: 
     opts = opts.validate()  # resolves the defaults that depend on the model
     entry = registry.select(opts.model, opts.loss, opts.batch)
     counts = np.asarray(counts)
+    if Wp.shape[0] != opts.output_rows(len(counts)):  # the kernels do not check their row indices
+        from ..errors import W2VError
+        raise W2VError(f"W' has {Wp.shape[0]} rows; --loss {opts.loss} over {len(counts)} words needs "
+                       f"{opts.output_rows(len(counts))}")
     if total_words is None:
         total_words = int((np.asarray(stream) >= 0).sum()) * opts.epochs
     threads_ = thread_state if thread_state is not None else ThreadState.fresh(threads)
-    hs = hs if hs is not None else HuffmanTables.empty()
+    if hs is None:
+        # Built from the vocabulary's counts, which are the same on every MPI rank.
+        from ..huffman import huffman_tables
+        hs = huffman_tables(counts) if opts.loss == "hs" else HuffmanTables.empty()
     return EpochInputs(
         W=W, Wp=Wp, stream=stream, keep=keep_probabilities(counts, opts.sample),
         noise=pack_alias(*build_alias(noise_weights(counts, opts.ns_exponent))),

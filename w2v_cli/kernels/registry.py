@@ -27,7 +27,7 @@ from typing import Callable
 from numba import njit, prange
 
 from ..errors import W2VError
-from . import cbow, sgns, softmax
+from . import cbow, hs, sgns, softmax
 from .span import new_scratch, run_span
 
 
@@ -75,6 +75,39 @@ def epoch_cbow_ns(b):
         _span_cbow_ns(b, new_scratch(b), t)
 
 
+@njit(cache=True, error_model="numpy", fastmath=True, nogil=True, _nrt=False)
+def _span_sg_hs_window(b, s, t):
+    run_span(b, s, t, hs.sg_hs_window)
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def epoch_sg_hs_window(b):
+    for t in prange(b.spans.shape[0]):
+        _span_sg_hs_window(b, new_scratch(b), t)
+
+
+@njit(cache=True, error_model="numpy", fastmath=True, nogil=True, _nrt=False)
+def _span_sg_hs_pair(b, s, t):
+    run_span(b, s, t, hs.sg_hs_pair)
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def epoch_sg_hs_pair(b):
+    for t in prange(b.spans.shape[0]):
+        _span_sg_hs_pair(b, new_scratch(b), t)
+
+
+@njit(cache=True, error_model="numpy", fastmath=True, nogil=True, _nrt=False)
+def _span_cbow_hs(b, s, t):
+    run_span(b, s, t, hs.cbow_hs)
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def epoch_cbow_hs(b):
+    for t in prange(b.spans.shape[0]):
+        _span_cbow_hs(b, new_scratch(b), t)
+
+
 @dataclasses.dataclass(frozen=True)
 class Entry:
     name: str
@@ -98,6 +131,10 @@ STEPS = {
     ("skipgram", "softmax", "pair"): _SOFTMAX,
     # One step per centre word, its negatives drawn per centre word as word2vec.c does.
     ("cbow", "ns", "window"): Entry("CBOW, negative sampling", epoch_cbow_ns, draws_ahead=True),
+    # Hierarchical softmax: a window's context rows share the centre word's path.
+    ("skipgram", "hs", "window"): Entry("skip-gram, hierarchical softmax, one path per window", epoch_sg_hs_window),
+    ("skipgram", "hs", "pair"): Entry("skip-gram, hierarchical softmax, per pair", epoch_sg_hs_pair),
+    ("cbow", "hs", "window"): Entry("CBOW, hierarchical softmax", epoch_cbow_hs),
 }
 
 

@@ -57,6 +57,24 @@ def _error_and_loss(f, positive, with_loss):
 
 
 @njit(cache=True, error_model="numpy", fastmath=True, inline="always")
+def target_update(h, Wp, t, positive, alpha, neu1e, with_loss):
+    """One output row u = Wp[t] against the input vector ``h``, label 1 if
+    ``positive`` else 0: u += g h and neu1e += g u (u before its update), with
+    g = alpha * (label - sigma(h . u)).  Returns the pair's -log P(label) (0
+    unless ``with_loss``).  Shared by negative sampling and hierarchical softmax."""
+    f = np.float32(0.0)
+    for k in range(h.shape[0]):
+        f += h[k] * Wp[t, k]
+    err, nll = _error_and_loss(f, positive, with_loss)
+    g = np.float32(err * alpha)
+    for k in range(h.shape[0]):
+        neu1e[k] += g * Wp[t, k]
+    for k in range(h.shape[0]):
+        Wp[t, k] += g * h[k]
+    return nll
+
+
+@njit(cache=True, error_model="numpy", fastmath=True, inline="always")
 def ns_update(h, Wp, targets, n_targets, alpha, neu1e, with_loss):
     """The negative-sampling update of one input vector ``h`` (a row of W, or
     CBOW's combined context row): targets[0] is the positive output row,
@@ -70,16 +88,7 @@ def ns_update(h, Wp, targets, n_targets, alpha, neu1e, with_loss):
         t = targets[d]
         if d > 0 and t == pos:
             continue
-        f = np.float32(0.0)
-        for k in range(h.shape[0]):
-            f += h[k] * Wp[t, k]
-        err, nll = _error_and_loss(f, d == 0, with_loss)
-        loss += nll
-        g = np.float32(err * alpha)
-        for k in range(h.shape[0]):
-            neu1e[k] += g * Wp[t, k]
-        for k in range(h.shape[0]):
-            Wp[t, k] += g * h[k]
+        loss += target_update(h, Wp, t, d == 0, alpha, neu1e, with_loss)
     return loss
 
 
@@ -179,10 +188,34 @@ def _gradients_pair(W, c0, c1, Wp, targets, G, a, grad_out, first):
 
 
 @njit(cache=True, error_model="numpy", fastmath=True, inline="always")
-def _scores_pair(W, c0, c1, Wp, targets, out, a):
-    """out[a, :6] and out[a + 1, :6]: W[c0] and W[c1] against Wp[targets[:6]], in
-    one pass over D (each output row loaded once for both)."""
-    u0, u1, u2, u3, u4, u5 = targets[0], targets[1], targets[2], targets[3], targets[4], targets[5]
+def _gradients_pair_into(W, c0, c1, Wp, targets, t, G, a, grad_out, dest):
+    """:func:`_gradients_pair` for the block of output rows at ``t`` of a longer
+    target list: grad_out[t+i] += g[i] x + h[i] y, and the context rows' steps are
+    added to dest[0] and dest[1] (applied by the caller once every block has
+    used x and y)."""
+    u0, u1, u2, u3, u4, u5 = targets[t], targets[t + 1], targets[t + 2], targets[t + 3], targets[t + 4], targets[t + 5]
+    g0, g1, g2, g3, g4, g5 = G[a, t], G[a, t + 1], G[a, t + 2], G[a, t + 3], G[a, t + 4], G[a, t + 5]
+    h0, h1, h2 = G[a + 1, t], G[a + 1, t + 1], G[a + 1, t + 2]
+    h3, h4, h5 = G[a + 1, t + 3], G[a + 1, t + 4], G[a + 1, t + 5]
+    for k in range(W.shape[1]):
+        x = W[c0, k]
+        y = W[c1, k]
+        p0, p1, p2, p3, p4, p5 = Wp[u0, k], Wp[u1, k], Wp[u2, k], Wp[u3, k], Wp[u4, k], Wp[u5, k]
+        grad_out[t, k] += g0 * x + h0 * y
+        grad_out[t + 1, k] += g1 * x + h1 * y
+        grad_out[t + 2, k] += g2 * x + h2 * y
+        grad_out[t + 3, k] += g3 * x + h3 * y
+        grad_out[t + 4, k] += g4 * x + h4 * y
+        grad_out[t + 5, k] += g5 * x + h5 * y
+        dest[0, k] += g0 * p0 + g1 * p1 + g2 * p2 + g3 * p3 + g4 * p4 + g5 * p5
+        dest[1, k] += h0 * p0 + h1 * p1 + h2 * p2 + h3 * p3 + h4 * p4 + h5 * p5
+
+
+@njit(cache=True, error_model="numpy", fastmath=True, inline="always")
+def _scores_pair(W, c0, c1, Wp, targets, t, out, a):
+    """out[a, t:t+6] and out[a + 1, t:t+6]: W[c0] and W[c1] against Wp[targets[t:t+6]],
+    in one pass over D (each output row loaded once for both)."""
+    u0, u1, u2, u3, u4, u5 = targets[t], targets[t + 1], targets[t + 2], targets[t + 3], targets[t + 4], targets[t + 5]
     s0 = s1 = s2 = s3 = s4 = s5 = np.float32(0.0)
     r0 = r1 = r2 = r3 = r4 = r5 = np.float32(0.0)
     for k in range(W.shape[1]):
@@ -195,9 +228,9 @@ def _scores_pair(W, c0, c1, Wp, targets, out, a):
         s3, r3 = s3 + x * p3, r3 + y * p3
         s4, r4 = s4 + x * p4, r4 + y * p4
         s5, r5 = s5 + x * p5, r5 + y * p5
-    out[a, 0], out[a, 1], out[a, 2], out[a, 3], out[a, 4], out[a, 5] = s0, s1, s2, s3, s4, s5
-    out[a + 1, 0], out[a + 1, 1], out[a + 1, 2] = r0, r1, r2
-    out[a + 1, 3], out[a + 1, 4], out[a + 1, 5] = r3, r4, r5
+    out[a, t], out[a, t + 1], out[a, t + 2], out[a, t + 3], out[a, t + 4], out[a, t + 5] = s0, s1, s2, s3, s4, s5
+    out[a + 1, t], out[a + 1, t + 1], out[a + 1, t + 2] = r0, r1, r2
+    out[a + 1, t + 3], out[a + 1, t + 4], out[a + 1, t + 5] = r3, r4, r5
 
 
 @njit(cache=True, error_model="numpy", fastmath=True, inline="always")
@@ -240,16 +273,15 @@ def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, 
     output rows as they were before the window; their steps u_t += sum_a g_at x_a
     are summed in ``grad_out`` and applied once at the end, so an output row is
     read once per window instead of once per pair.  For distinct context words
-    this is the two small products dW = G U and dU = G^T X.  With K + 1 <= BLOCK
-    the context rows are stepped two at a time, both from their values before
-    that double step; so a word that occurs twice in the window is stepped twice,
+    this is the two small products dW = G U and dU = G^T X.  The context rows
+    are stepped two at a time, both from their values before that double step; so a word that occurs twice in the window is stepped twice,
     in turn or (if its occurrences fall in one pair) both from the same value.
 
     ``targets`` must have room for :func:`padded_targets` entries (the padding is
     written here).  Scratch: LW (2 x :func:`score_columns`), G (>= C rows and at
     least LW's columns; its columns past the padded targets go through the
     sigmoid loop with weight 0 but are never scored, so they must hold finite
-    values: zero G once), grad_out (>= padded T x D), neu1e (1 x D).  Returns
+    values: zero G once), grad_out (>= padded T x D), neu1e (2 x D).  Returns
     -J summed over the window's pairs (0 unless ``with_loss``).
     """
     n_pad = -(-n_targets // BLOCK) * BLOCK
@@ -259,6 +291,15 @@ def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, 
     for t in range(LW.shape[1]):
         LW[0, t] = 1.0 if t == 0 else 0.0
         LW[1, t] = 0.0 if t >= n_targets or (t > 0 and targets[t] == pos) else 1.0
+    return window_update(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, LW, grad_out, neu1e, with_loss)
+
+
+@njit(cache=True, error_model="numpy", fastmath=True, inline="always")
+def window_update(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, LW, grad_out, neu1e, with_loss):
+    """The body of :func:`sgns_window_step` once the targets are padded to a
+    multiple of BLOCK and LW holds their labels and mask (so hierarchical
+    softmax, whose targets are a Huffman path, shares it)."""
+    n_pad = -(-n_targets // BLOCK) * BLOCK
     rate = np.float32(alpha)  # float32, so the sigmoid loop stays in float32
     loss = 0.0
     a = 0
@@ -268,7 +309,7 @@ def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, 
         # (Adding the last pair's sums to Wp directly, to skip the pass over
         # grad_out below, measured slower: 1.82 against 1.65 s/epoch.)
         while a + 1 < n_contexts:
-            _scores_pair(W, contexts[a], contexts[a + 1], Wp, targets, G, a)
+            _scores_pair(W, contexts[a], contexts[a + 1], Wp, targets, 0, G, a)
             loss += _errors(G, a, n_targets, LW, rate, with_loss)
             loss += _errors(G, a + 1, n_targets, LW, rate, with_loss)
             if a == 0:
@@ -278,7 +319,24 @@ def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, 
             a += 2
     else:
         grad_out[:n_pad] = 0.0
-    for b in range(a, n_contexts):  # the odd one out, or every row when K + 1 > BLOCK
+        # Longer target lists (a Huffman path, or K + 1 > BLOCK): two context rows
+        # per pass still, block by block; their steps wait in neu1e until every
+        # block has used them.
+        while a + 1 < n_contexts:
+            c0, c1 = contexts[a], contexts[a + 1]
+            for t in range(0, n_pad, BLOCK):
+                _scores_pair(W, c0, c1, Wp, targets, t, G, a)
+            loss += _errors(G, a, n_targets, LW, rate, with_loss)
+            loss += _errors(G, a + 1, n_targets, LW, rate, with_loss)
+            neu1e[:] = 0.0
+            for t in range(0, n_pad, BLOCK):
+                _gradients_pair_into(W, c0, c1, Wp, targets, t, G, a, grad_out, neu1e)
+            for k in range(W.shape[1]):
+                W[c0, k] += neu1e[0, k]
+            for k in range(W.shape[1]):
+                W[c1, k] += neu1e[1, k]
+            a += 2
+    for b in range(a, n_contexts):  # the odd one out
         c = contexts[b]
         for t in range(0, n_pad, BLOCK):
             _scores(W, c, Wp, targets, t, G, b)

@@ -47,7 +47,7 @@ def score_columns(negative):
 class Scratch(NamedTuple):
     """A thread's working buffers, sized for every registered step."""
     sentence: np.ndarray  # MAX_SENTENCE int32: the kept words of the sentence
-    targets: np.ndarray  # int64: output rows of a step (centre + negatives, or a Huffman path)
+    targets: np.ndarray  # int64 [padded]: output rows of a step (centre + negatives, or a Huffman path)
     ahead: np.ndarray  # int64 [ahead + 1]: the next centre word's negatives
     contexts: np.ndarray  # int64 [2 window]: the context words of a window
     G: np.ndarray  # [2 window, score columns]: scores, then gradient weights
@@ -60,11 +60,11 @@ class Scratch(NamedTuple):
 @njit(cache=True, error_model="numpy", nogil=True)
 def new_scratch(b):
     dim = b.W.shape[1]
-    n_pad = -(-(b.negative + 1) // BLOCK) * BLOCK
-    n_code = b.codes.shape[1]
-    n_targets = n_pad if n_pad > n_code else n_code
+    # Output rows of a step: the centre and its negatives, or the longest Huffman path.
+    n_rows = max(b.negative + 1, b.codes.shape[1])
+    n_pad = -(-n_rows // BLOCK) * BLOCK
     n_cols = -(-n_pad // LANES) * LANES
-    return Scratch(np.empty(MAX_SENTENCE, dtype=np.int32), np.empty(n_targets, dtype=np.int64),
+    return Scratch(np.empty(MAX_SENTENCE, dtype=np.int32), np.empty(n_pad, dtype=np.int64),
                    np.empty(b.ahead + 1, dtype=np.int64), np.empty(2 * b.window, dtype=np.int64),
                    np.zeros((2 * b.window, n_cols), dtype=b.W.dtype), np.empty((2, n_cols), dtype=b.W.dtype),
                    np.empty((n_pad, dim), dtype=b.W.dtype), np.empty((2, dim), dtype=b.W.dtype),
@@ -112,6 +112,8 @@ def run_span(b, s, tid, step):
     progress, loss_acc, pair_acc, stop, spans = b.progress, b.loss_acc, b.pair_acc, b.stop, b.spans
     sentence, targets, ahead = s.sentence, s.targets, s.ahead
     n_ahead = b.ahead
+    points, code_lengths = b.points, b.code_lengths
+    n_paths = code_lengths.shape[0]
     loss_every = b.loss_every
     report_every = b.report_every
     window = b.window
@@ -160,6 +162,14 @@ def run_span(b, s, tid, step):
                     prefetch_row(Wp, sentence[i + 1])
                     if i + 1 + window < n:
                         prefetch_row(W, sentence[i + 1 + window])
+            elif n_paths > 0 and i + 1 < n:
+                # Hierarchical softmax: the next centre word's path rows (the deep
+                # nodes are rarely in cache) and the row entering the window.
+                nxt = sentence[i + 1]
+                for j in range(code_lengths[nxt]):
+                    prefetch_row(Wp, points[nxt, j])
+                if i + 1 + window < n:
+                    prefetch_row(W, sentence[i + 1 + window])
             step_loss, step_pairs = step(b, s, sentence, n, i, lo, hi, alpha, with_loss, state)
             loss += loss_every * step_loss
             pairs += step_pairs

@@ -1,0 +1,176 @@
+"""Hierarchical softmax (``--loss hs``): the skip-gram pair and window steps and
+the CBOW step against central finite differences, planted structure for each
+(model, hs), reproducibility, resume, W' as the tree's inner nodes."""
+
+import numpy as np
+import pytest
+
+from conftest import assert_resume_reproduces, group_precision, planted_sentences
+from w2v_cli.errors import W2VError
+from w2v_cli.huffman import huffman_tables
+from w2v_cli.kernels.hs import cbow_hs_step, sg_hs_step, sg_hs_window_step
+from w2v_cli.kernels.span import padded_targets, score_columns
+from w2v_cli.train import train
+
+V, D, ALPHA, H = 12, 6, 1e-2, 1e-4
+TREE = huffman_tables([40, 31, 20, 13, 11, 8, 5, 4, 3, 2, 2, 1])
+
+
+def _path(word):
+    n = TREE.code_lengths[word]
+    return TREE.points[word], TREE.codes[word], n
+
+
+def _nll(h, U, word):
+    """-log P(word | h) = -sum_j log sigma((1 - 2 code_j) h . u_{point_j}), float64."""
+    points, codes, n = _path(word)
+    s = U[points[:n]] @ h
+    return np.logaddexp(0, -(1 - 2 * codes[:n].astype(np.float64)) * s).sum()
+
+
+def _rows(rng):
+    W = rng.normal(0, 0.4, (V, D)).astype(np.float32)
+    U = rng.normal(0, 0.4, (V - 1, D)).astype(np.float32)
+    return W, U
+
+
+def _check_against_fd(objective, W32, U32, W1, U1, rows_scale):
+    """The step moved every row of W (listed in rows_scale, with the factor its
+    step has over alpha * dJ/dW) and of U by alpha * the central difference of
+    -objective, computed in float64 from the float32 start; other rows of W stay."""
+    W64, U64 = W32.astype(np.float64), U32.astype(np.float64)
+    for r in range(U64.shape[0]):
+        for d in range(D):
+            E = np.zeros_like(U64)
+            E[r, d] = H
+            fd = -(objective(W64, U64 + E) - objective(W64, U64 - E)) / (2 * H)
+            assert (U1[r, d] - U32[r, d]) / ALPHA == pytest.approx(fd, abs=2e-4)
+    for c, scale in rows_scale.items():
+        for d in range(D):
+            E = np.zeros_like(W64)
+            E[c, d] = H
+            fd = -(objective(W64 + E, U64) - objective(W64 - E, U64)) / (2 * H)
+            assert (W1[c, d] - W32[c, d]) / ALPHA == pytest.approx(scale * fd, abs=2e-4)
+    others = [r for r in range(V) if r not in rows_scale]
+    np.testing.assert_array_equal(W1[others], W32[others])
+
+
+@pytest.mark.parametrize("centre", [0, 7, 11])
+def test_skipgram_pair_step_is_the_gradient(centre):
+    W, U = _rows(np.random.default_rng(centre))
+    W1, U1 = W.copy(), U.copy()
+    points, codes, n = _path(centre)
+    assert n >= 2 and 0 < codes[:n].sum() < n or centre == 0
+    loss = sg_hs_step(W1, U1, 3, points, codes, n, ALPHA, np.empty(D, np.float32))
+    assert loss == pytest.approx(_nll(W[3].astype(np.float64), U.astype(np.float64), centre), rel=1e-5)
+    _check_against_fd(lambda W_, U_: _nll(W_[3], U_, centre), W, U, W1, U1, {3: 1})
+    # Only the path's nodes move.
+    off_path = np.setdiff1d(np.arange(V - 1), points[:n])
+    np.testing.assert_array_equal(U1[off_path], U[off_path])
+
+
+@pytest.mark.parametrize("centre", [1, 10])
+def test_skipgram_window_step_is_the_gradient_of_the_window(centre):
+    """Every context row against the centre's path, the path's rows stepped once
+    with the window's summed gradient (rows as they were before the window)."""
+    W, U = _rows(np.random.default_rng(20 + centre))
+    contexts = np.array([2, 5, 8, 9, 4], np.int64)  # odd: the pairwise loop and the odd one out
+    points, codes, n = _path(centre)
+    n_pad = padded_targets(n - 1)
+    cols = score_columns(n - 1)
+    W1, U1 = W.copy(), U.copy()
+    loss = sg_hs_window_step(W1, U1, contexts, len(contexts), points, codes, n, ALPHA, np.empty(n_pad, np.int64),
+                             np.zeros((len(contexts), cols), np.float32), np.empty((2, cols), np.float32),
+                             np.empty((n_pad, D), np.float32), np.empty((2, D), np.float32))
+
+    def window(W_, U_):
+        return sum(_nll(W_[c], U_, centre) for c in contexts)
+
+    assert loss == pytest.approx(window(W.astype(np.float64), U.astype(np.float64)), rel=1e-5)
+    _check_against_fd(window, W, U, W1, U1, {c: 1 for c in contexts})
+
+
+@pytest.mark.parametrize("mean", [True, False], ids=["mean", "sum"])
+def test_cbow_step_is_the_gradient(mean):
+    W, U = _rows(np.random.default_rng(31))
+    contexts = np.array([2, 5, 7], np.int64)
+    centre = 9
+    points, codes, n = _path(centre)
+    W1, U1 = W.copy(), U.copy()
+    loss = cbow_hs_step(W1, U1, contexts, 3, points, codes, n, ALPHA, mean, np.empty(D, np.float32),
+                        np.empty(D, np.float32))
+
+    def objective(W_, U_):
+        h = W_[contexts].sum(axis=0)
+        return _nll(h / len(contexts) if mean else h, U_, centre)
+
+    assert loss == pytest.approx(objective(W.astype(np.float64), U.astype(np.float64)), rel=1e-5)
+    # Each context row takes alpha * dJ/dh: dJ/dW[c] for the sum, C times it for the mean (as cbow.py).
+    _check_against_fd(objective, W, U, W1, U1, {c: len(contexts) if mean else 1 for c in contexts})
+
+
+OPTS = dict(loss="hs", dim=16, epochs=5, min_count=1, threads=1, seed=3, progress=False)
+
+
+@pytest.fixture(scope="module")
+def planted():
+    return planted_sentences(n_sentences=1500)
+
+
+@pytest.mark.parametrize("model, batch", [("skipgram", "window"), ("skipgram", "pair"), ("cbow", "window")])
+def test_planted_groups_recovered(planted, model, batch):
+    result = train(planted, model=model, batch=batch, **OPTS)
+    assert result.Wp.shape == (len(result.words) - 1, 16)  # the inner nodes
+    assert group_precision(result.words, result.W) >= 0.9
+    h = result.loss_history
+    # Below log V, the loss of knowing nothing, and falling.
+    assert all(np.isfinite(h)) and h[-1] < h[0] and h[-1] < np.log(len(result.words))
+
+
+@pytest.mark.parametrize("model", ["skipgram", "cbow"])
+def test_one_thread_reproducible_and_resume_equals_straight(planted, model, tmp_path):
+    opts = {**OPTS, "model": model, "epochs": 3}
+    full = train(planted, **opts)
+    again = train(planted, **opts)
+    np.testing.assert_array_equal(full.W, again.W)
+    np.testing.assert_array_equal(full.Wp, again.Wp)
+    assert_resume_reproduces(planted, full, tmp_path / "run.ckpt", **opts)
+
+
+def test_context_vectors_are_labelled_by_inner_node(planted):
+    result = train(planted[:200], epochs=1, **{k: v for k, v in OPTS.items() if k != "epochs"})
+    kv = result.keyed_vectors(context=True)
+    n = len(result.words)
+    assert kv.words == [f"node{i}" for i in range(n - 1)]
+    np.testing.assert_array_equal(kv.vectors, result.Wp)
+
+
+def test_one_word_vocabulary_has_an_empty_path():
+    """P(word) = 1: no inner node, nothing to learn, loss 0 per pair."""
+    result = train([["a"] * 10] * 5, **{**OPTS, "sample": 0})
+    assert result.Wp.shape == (0, 16)
+    assert result.loss_history == [0.0] * 5 and result.pair_history[0] > 0
+
+
+def test_wrong_output_rows_are_one_line():
+    with pytest.raises(W2VError, match=r"^initial vectors .* expected \(5, 16\) and \(4, 16\) for 5 words"):
+        train([["a", "b", "c", "d", "e"]] * 3, initial=(np.zeros((5, 16)), np.zeros((5, 16))), **OPTS)
+    from w2v_cli.kernels.inputs import epoch_inputs
+    from w2v_cli.options import TrainOptions
+
+    with pytest.raises(W2VError, match=r"^W' has 5 rows; --loss hs over 5 words needs 4$"):
+        epoch_inputs(np.arange(5, dtype=np.int32), np.ones(5), np.zeros((5, 4), np.float32),
+                     np.zeros((5, 4), np.float32), TrainOptions(loss="hs", dim=4))
+
+
+def test_cli_writes_the_inner_nodes_as_context(tmp_path, planted_corpus):
+    from conftest import run_w2v
+
+    out, ctx = tmp_path / "v.txt", tmp_path / "ctx.txt"
+    r = run_w2v("train", planted_corpus, "-o", out, "--save-context", ctx, "--loss", "hs", "--dim", 8,
+                "--epochs", 1, "--min-count", 1, "--threads", 1, "-q")
+    assert r.returncode == 0, r.stderr
+    n_words = int(out.read_text().split(maxsplit=1)[0])
+    lines = ctx.read_text().splitlines()
+    assert lines[0] == f"{n_words - 1} 8"
+    assert [line.split(" ", 1)[0] for line in lines[1:]] == [f"node{i}" for i in range(n_words - 1)]
