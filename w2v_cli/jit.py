@@ -16,6 +16,11 @@ directory when the function is defined, i.e. when its module is imported, so
 the options must be applied before that: :func:`configure` called after the
 kernels were imported changes nothing (it returns False) and the process keeps
 the options, and the cache directory, it imported them with.
+
+A cached kernel is also stale when any file of ``w2v_cli.kernels`` changed,
+not only its own (Numba checks only the defining file, and the epoch kernels
+inline steps from the sibling modules): the locator's source stamp includes a
+hash of them all (:func:`kernels_source_digest`).
 """
 
 from __future__ import annotations
@@ -75,6 +80,24 @@ def install_cache_locator() -> None:
         impl._locator_classes.insert(0, KeyedLocator)
 
 
+_kernels_digest = None
+
+
+def kernels_source_digest() -> str:
+    """A hash of every source file of ``w2v_cli.kernels`` (computed once per process)."""
+    global _kernels_digest
+    if _kernels_digest is None:
+        folder = os.path.join(_PACKAGE, "kernels")
+        digest = hashlib.sha256()
+        for name in sorted(os.listdir(folder)):
+            if name.endswith(".py"):
+                digest.update(name.encode("utf-8"))
+                with open(os.path.join(folder, name), "rb") as f:
+                    digest.update(f.read())
+        _kernels_digest = digest.hexdigest()[:16]
+    return _kernels_digest
+
+
 class KeyedLocator:
     """Numba's own choice of cache directory plus ``llvm-<hash>`` for the
     functions of this package; other functions are left to Numba."""
@@ -113,7 +136,10 @@ class KeyedLocator:
         return self._path
 
     def get_source_stamp(self):
-        return self._inner.get_source_stamp()
+        # Numba compares only the defining file's stamp, but the kernels inline
+        # steps from their sibling modules (registry.py's kernels run span.py's
+        # loop and sgns.py's steps): an edit there must invalidate them too.
+        return (self._inner.get_source_stamp(), kernels_source_digest())
 
     def get_disambiguator(self):
         return self._inner.get_disambiguator()
