@@ -50,7 +50,7 @@ def group_precision(words, vectors, k=3):
 def assert_resume_reproduces(corpus, full, ckpt_path, **opts):
     """Train ``corpus`` with ``opts`` and a checkpoint at ``ckpt_path``, stopped by
     Ctrl-C after the first epoch; resuming it must give ``full`` (the same run
-    straight through) exactly: W, W' and the loss history."""
+    straight through) exactly: W, W' and the loss history.  Returns the resumed run."""
     from w2v_cli.errors import TrainingInterrupted
     from w2v_cli.train import train
 
@@ -64,6 +64,7 @@ def assert_resume_reproduces(corpus, full, ckpt_path, **opts):
     np.testing.assert_array_equal(resumed.W, full.W)
     np.testing.assert_array_equal(resumed.Wp, full.Wp)
     assert resumed.loss_history == full.loss_history
+    return resumed
 
 
 def run_w2v(*args, input=None, env=None, timeout=300):

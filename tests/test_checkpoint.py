@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from conftest import planted_sentences, run_w2v
+from conftest import assert_resume_reproduces, planted_sentences, run_w2v
 from w2v_cli.errors import TrainingInterrupted, W2VError
 from w2v_cli.train import train
 
@@ -18,18 +18,7 @@ OPTS = dict(dim=8, epochs=3, min_count=1, threads=1, seed=5, progress=False)
 def test_resume_after_an_epoch_reproduces_the_full_run(tmp_path):
     sents = planted_sentences(n_sentences=400)
     full = train(sents, **OPTS)
-    ck = tmp_path / "run.ckpt"
-
-    def interrupt(epoch, loss):
-        if epoch == 0:
-            raise KeyboardInterrupt
-
-    with pytest.raises(TrainingInterrupted, match="checkpoint written"):
-        train(sents, checkpoint=str(ck), on_epoch=interrupt, **OPTS)
-    resumed = train(sents, resume=str(ck), progress=False)
-    np.testing.assert_array_equal(resumed.W, full.W)
-    np.testing.assert_array_equal(resumed.Wp, full.Wp)
-    assert resumed.loss_history == full.loss_history
+    resumed = assert_resume_reproduces(sents, full, tmp_path / "run.ckpt", **OPTS)
     assert resumed.words_trained == 2 * full.train_words
 
 
