@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import assert_resume_reproduces, planted_sentences, run_w2v
-from w2v_cli.errors import TrainingInterrupted, W2VError
+from w2v_cli.errors import W2VError
 from w2v_cli.train import train
 
 OPTS = dict(dim=8, epochs=3, min_count=1, threads=1, seed=5, progress=False)
