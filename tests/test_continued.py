@@ -218,3 +218,11 @@ def test_under_mpiexec_the_union_equals_one_process(first_run, tmp_path):
     index = {w: i for i, w in enumerate(words)}
     absent = [i for i, w in enumerate(first_words) if w.startswith("g")]  # A's groups are not in B
     np.testing.assert_array_equal(W[[index[first_words[i]] for i in absent]], first_W[absent])
+
+
+def test_an_hs_checkpoint_is_refused_as_init(tmp_path):
+    sents = planted_sentences(n_groups=3, n_sentences=100, seed=1)
+    ckpt = tmp_path / "hs.ckpt"
+    train(sents, loss="hs", checkpoint=str(ckpt), **{**OPTS, "epochs": 1})
+    with pytest.raises(W2VError, match=r"^--init .*hs.ckpt: that run used --loss hs"):
+        train(sents, init=str(ckpt), **{**OPTS, "epochs": 1})

@@ -174,3 +174,14 @@ def test_cli_writes_the_inner_nodes_as_context(tmp_path, planted_corpus):
     lines = ctx.read_text().splitlines()
     assert lines[0] == f"{n_words - 1} 8"
     assert [line.split(" ", 1)[0] for line in lines[1:]] == [f"node{i}" for i in range(n_words - 1)]
+
+
+def test_negative_is_unused_by_hs_and_may_be_zero(planted):
+    """word2vec.c and gensim users write -hs 1 -negative 0: accepted, and the same run as any K."""
+    opts = {**OPTS, "epochs": 1}
+    zero = train(planted[:300], **{**opts, "negative": 0})
+    five = train(planted[:300], **{**opts, "negative": 5})
+    np.testing.assert_array_equal(zero.W, five.W)
+    np.testing.assert_array_equal(zero.Wp, five.Wp)
+    with pytest.raises(W2VError, match=r"^--negative must be an integer in \[1, 1000\] with --loss ns"):
+        train(planted[:300], **{**opts, "loss": "ns", "negative": 0})

@@ -131,6 +131,17 @@ def test_bad_input_is_reported_once(tmp_path):
     assert proc.stderr.strip().splitlines() == [f"error: corpus {empty} is empty: it has no words"]
 
 
+@needs_mpi
+def test_hs_over_one_word_has_no_inner_nodes_to_merge(tmp_path):
+    corpus = tmp_path / "one.txt"
+    corpus.write_text("x x x\nx x\n")
+    out, ctx = tmp_path / "v.txt", tmp_path / "ctx.txt"
+    proc, _ = run_mpi(3, "train", corpus, "-o", out, "--save-context", ctx, "--loss", "hs", "--min-count", 1,
+                      "--dim", 4, "--threads", 1, "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_text().splitlines()[0] == "1 4" and ctx.read_text() == "0 4\n"
+
+
 def _killed_run(tmp_path, env=None):
     corpus = tmp_path / "c.txt"
     corpus.write_text("\n".join(" ".join(s) for s in planted_sentences(n_sentences=3000)) + "\n")

@@ -104,7 +104,10 @@ def _from_checkpoint(path: str, init_context, init_vocab) -> FirstModel:
     if init_context is not None or init_vocab is not None:
         extra = "--init-context" if init_context is not None else "--init-vocab"
         raise W2VError(f"--init {path} is a checkpoint, which holds the context vectors and counts; drop {extra}")
-    state, vocab, _, _ = ckpt.load(path)
+    state, vocab, opts, _ = ckpt.load(path)
+    if opts.loss == "hs":  # its W' rows are the inner nodes of a tree the union vocabulary would change
+        raise W2VError(f"--init {path}: that run used --loss hs, which continued training cannot extend "
+                       "(its context rows are Huffman-tree nodes)")
     _check_pair(vocab.words, state.W, path, vocab.words, state.Wp, f"{path}'s context vectors")
     return FirstModel(vocab.words, state.W, state.Wp, vocab.counts.copy(), path)
 

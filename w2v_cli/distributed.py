@@ -493,7 +493,8 @@ class Cluster:
         """True when these arrays hash alike on every rank."""
         h = 0
         for a in arrays:
-            h = zlib.crc32(memoryview(np.ascontiguousarray(a)).cast("B"), h)
+            if a.size:  # an empty W' (--loss hs, one word) has no bytes, and memoryview refuses to cast it
+                h = zlib.crc32(memoryview(np.ascontiguousarray(a)).cast("B"), h)
         self.barrier("comparing the final vectors")
         return len(set(self.comm.allgather(h))) == 1
 
@@ -502,7 +503,8 @@ class Cluster:
         differently on different ranks with more than two): rank 0's win."""
         if not self.same_everywhere(*arrays):
             for a in arrays:
-                self.wait(self.comm.Ibcast(a, root=0), "sharing the final vectors", START_TIMEOUT)
+                if a.size:
+                    self.wait(self.comm.Ibcast(a, root=0), "sharing the final vectors", START_TIMEOUT)
         self.debug("final vectors", *arrays)
 
 

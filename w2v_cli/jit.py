@@ -81,19 +81,23 @@ def install_cache_locator() -> None:
 
 
 _kernels_digest = None
+# Modules outside kernels/ whose functions kernels compile (kernels/stream.py
+# jit-compiles schedule.learning_rate into the span loop).
+KERNEL_SOURCES_OUTSIDE = ("schedule.py",)
 
 
 def kernels_source_digest() -> str:
-    """A hash of every source file of ``w2v_cli.kernels`` (computed once per process)."""
+    """A hash of every source file of ``w2v_cli.kernels``, and of the modules
+    outside it that kernels compile code from (computed once per process)."""
     global _kernels_digest
     if _kernels_digest is None:
         folder = os.path.join(_PACKAGE, "kernels")
+        names = sorted(os.path.join("kernels", n) for n in os.listdir(folder) if n.endswith(".py"))
         digest = hashlib.sha256()
-        for name in sorted(os.listdir(folder)):
-            if name.endswith(".py"):
-                digest.update(name.encode("utf-8"))
-                with open(os.path.join(folder, name), "rb") as f:
-                    digest.update(f.read())
+        for name in names + list(KERNEL_SOURCES_OUTSIDE):
+            digest.update(name.encode("utf-8"))
+            with open(os.path.join(_PACKAGE, name), "rb") as f:
+                digest.update(f.read())
         _kernels_digest = digest.hexdigest()[:16]
     return _kernels_digest
 

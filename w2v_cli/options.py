@@ -20,7 +20,7 @@ FLOOR_DIVISOR = 5
 _RANGES = {
     "dim": (1, 10_000, True),
     "window": (1, 1_000, True),
-    "negative": (1, 1_000, True),
+    "negative": (0, 1_000, True),  # 0 only where no negatives are drawn (validate)
     "epochs": (1, 100_000, True),
     "alpha": (1e-12, 10.0, False),
     "min_alpha": (0.0, 10.0, False),
@@ -103,6 +103,10 @@ class TrainOptions:
             raise W2VError(f"--batch must be 'pair' or 'window', got {self.batch!r}")
         if self.model not in ("skipgram", "cbow"):
             raise W2VError(f"--model must be 'skipgram' or 'cbow', got {self.model!r}")
+        if self.negative == 0 and self.loss == "ns":
+            # word2vec.c and gensim users pass -negative 0 / negative=0 with hs; with ns it would learn nothing
+            raise W2VError("--negative must be an integer in [1, 1000] with --loss ns, got 0 "
+                           "(0 only with --loss hs or softmax, which draw no negatives)")
         return self
 
     def output_rows(self, n_words: int) -> int:
