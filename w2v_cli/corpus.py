@@ -359,15 +359,7 @@ def prepare_stream(paths: Sequence[str], out_path, min_count: int = 5, max_vocab
             raise W2VError(f"cannot write the encoded corpus to {out_path}: {exc.strerror or exc}") from None
     if counter.tokens == 0:
         raise W2VError(f"{source} is empty: it has no words")
-    table = counter.table
-    if vocab is None:
-        vocab, row_ids, truncated, best = native.build_vocab(table, min_count, max_vocab, MAX_WORD_BYTES)
-        if not len(vocab):
-            raise W2VError(f"no word in {source} occurs at least --min-count={min_count} times "
-                           f"(the most frequent occurs {best} times)")
-    else:
-        row_ids = native.vocab_row_ids(table, vocab, MAX_WORD_BYTES)
-        truncated = int(np.count_nonzero(np.diff(table.arrays()[1]) > MAX_WORD_BYTES))
+    vocab, row_ids, truncated = table_vocab(counter.table, min_count, max_vocab, vocab, source)
     try:
         n_items, train_words = _remap_file(out_path, counter.entry_ids(row_ids))
     except OSError as exc:
@@ -376,6 +368,21 @@ def prepare_stream(paths: Sequence[str], out_path, min_count: int = 5, max_vocab
         raise W2VError("no word of the vocabulary occurs in the corpus")
     notes = [truncation_note(truncated)] if truncated else []
     return vocab, _map(out_path, n_items), train_words, counter.tokens, notes
+
+
+def table_vocab(table, min_count: int, max_vocab: int, vocab: Optional[Vocab], source: str):
+    """The vocabulary of a counted word table (or ``vocab``, fixed: its words get
+    its ids) as (vocab, the table rows' ids in it, words cut at MAX_WORD_BYTES)."""
+    from . import corpus_native as native
+
+    if vocab is not None:
+        row_ids = native.vocab_row_ids(table, vocab, MAX_WORD_BYTES)
+        return vocab, row_ids, int(np.count_nonzero(np.diff(table.arrays()[1]) > MAX_WORD_BYTES))
+    built, row_ids, truncated, best = native.build_vocab(table, min_count, max_vocab, MAX_WORD_BYTES)
+    if not len(built):
+        raise W2VError(f"no word in {source} occurs at least --min-count={min_count} times "
+                       f"(the most frequent occurs {best} times)")
+    return built, row_ids, truncated
 
 
 def _remap_file(path, remap: np.ndarray, block: int = 1 << 18) -> Tuple[int, int]:

@@ -385,16 +385,7 @@ class Cluster:
         def vocabulary():
             if merged[1] == 0:
                 raise W2VError(f"{source} is empty: it has no words")
-            table = merged[0]
-            if vocab is not None:
-                row_ids = native.vocab_row_ids(table, vocab, corpus.MAX_WORD_BYTES)
-                truncated = int(np.count_nonzero(np.diff(table.arrays()[1]) > corpus.MAX_WORD_BYTES))
-                return vocab, row_ids, truncated
-            built, row_ids, truncated, best = native.build_vocab(table, min_count, max_vocab, corpus.MAX_WORD_BYTES)
-            if not len(built):
-                raise W2VError(f"no word in {source} occurs at least --min-count={min_count} times "
-                               f"(the most frequent occurs {best} times)")
-            return built, row_ids, truncated
+            return corpus.table_vocab(merged[0], min_count, max_vocab, vocab, source)
 
         vocab, row_ids, truncated = self.agree(vocabulary)
         self.debug("vocabulary", "\n".join(vocab.words).encode("utf-8"), vocab.counts)
