@@ -5,8 +5,8 @@ and its context vectors W' (``--init-context``, what ``--save-context`` wrote),
 optionally with its counts (``--init-vocab``, what ``--save-vocab`` wrote); or
 as one checkpoint (``--init run.ckpt``), which holds all three.
 
-:func:`start` counts every word of the new corpus and builds the union
-vocabulary: counts are added up, the old words are always kept (whatever their
+:class:`Union` is given every word of the new corpus as it is read and builds
+the union vocabulary: counts are added up, the old words are always kept (whatever their
 summed count), a new word is kept when its count reaches --min-count, and the
 union is sorted by summed count, most frequent first, ties in the order old
 words (file order) then new words (corpus order).  Old words keep their rows of
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import shutil
 from typing import List, Mapping, Optional
 
 import numpy as np
@@ -221,21 +220,25 @@ def carried_vectors(first: FirstModel, vocab: Vocab, seed: int):
     return W, Wp
 
 
-def start(first: FirstModel, corpus, opts, workdir: str, cluster=None):
-    """Count every word of ``corpus`` and return (union vocabulary, (W, W'), notes)."""
-    from .prepare import prepare_stream
+class Union:
+    """The vocabulary of a continued run, chosen while the new corpus is read:
+    ``prepare_stream`` calls it with the corpus's own vocabulary (every word,
+    uncut by --min-count) and encodes the corpus with the union it returns, so
+    the corpus is read once (see :func:`w2v_cli.corpus.table_vocab`)."""
 
-    counting = os.path.join(workdir, "count")
-    os.makedirs(counting, exist_ok=True)
-    new, stream, _, _, _ = prepare_stream(corpus, dataclasses.replace(opts, min_count=1), None, counting, cluster)
-    del stream  # only the counts are wanted; the stream is written again with the union's ids
-    shutil.rmtree(counting, ignore_errors=True)
-    vocab = union(first, new, opts.min_count)
-    W, Wp = carried_vectors(first, vocab, opts.seed)
-    in_new = sum(1 for w in first.words if w in new.index)
-    added = len(vocab) - len(first.words)
-    counted = "counts from the model" if first.counts is not None else \
-        "old counts estimated from rank (give --init-vocab for the real ones)"
-    notes = [f"continuing from {first.source}: {len(first.words):,} words kept ({in_new:,} of them in this corpus), "
-             f"{added:,} new words reach --min-count {opts.min_count}; {counted}"]
-    return vocab, (W, Wp), notes
+    def __init__(self, first: FirstModel, min_count: int):
+        self.first, self.min_count = first, min_count
+        self.new: Optional[Vocab] = None
+
+    def __call__(self, new: Vocab) -> Vocab:
+        self.new = new
+        return union(self.first, new, self.min_count)
+
+    def notes(self, vocab: Vocab) -> List[str]:
+        first = self.first
+        in_new = sum(1 for w in first.words if w in self.new.index)
+        added = len(vocab) - len(first.words)
+        counted = "counts from the model" if first.counts is not None else \
+            "old counts estimated from rank (give --init-vocab for the real ones)"
+        return [f"continuing from {first.source}: {len(first.words):,} words kept ({in_new:,} of them in this "
+                f"corpus), {added:,} new words reach --min-count {self.min_count}; {counted}"]

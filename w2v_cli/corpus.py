@@ -334,7 +334,7 @@ def prepare_stream(paths: Sequence[str], out_path, min_count: int = 5, max_vocab
 
     Counts with the native reader on ``threads`` threads (the result does not
     depend on it), builds the vocabulary (or uses ``vocab``: its words get its
-    ids, other words are dropped), and returns ``(vocab, stream, train_words,
+    ids, other words are dropped; or a function choosing it: :func:`table_vocab`), and returns ``(vocab, stream, train_words,
     tokens, notes)``: the stream memory-mapped, the number of word tokens in
     it, the number of tokens in the corpus, and notes for the user.
     """
@@ -370,11 +370,15 @@ def prepare_stream(paths: Sequence[str], out_path, min_count: int = 5, max_vocab
     return vocab, _map(out_path, n_items), train_words, counter.tokens, notes
 
 
-def table_vocab(table, min_count: int, max_vocab: int, vocab: Optional[Vocab], source: str):
+def table_vocab(table, min_count: int, max_vocab: int, vocab, source: str):
     """The vocabulary of a counted word table (or ``vocab``, fixed: its words get
-    its ids) as (vocab, the table rows' ids in it, words cut at MAX_WORD_BYTES)."""
+    its ids) as (vocab, the table rows' ids in it, words cut at MAX_WORD_BYTES).
+    ``vocab`` may also be a function of the table's own vocabulary (every word,
+    uncut by ``min_count``) that returns the one to use: continued training's union."""
     from . import corpus_native as native
 
+    if callable(vocab):
+        vocab = vocab(native.build_vocab(table, 1, max_vocab, MAX_WORD_BYTES)[0])
     if vocab is not None:
         row_ids = native.vocab_row_ids(table, vocab, MAX_WORD_BYTES)
         return vocab, row_ids, int(np.count_nonzero(np.diff(table.arrays()[1]) > MAX_WORD_BYTES))

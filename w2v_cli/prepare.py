@@ -14,8 +14,11 @@ from .options import TrainOptions
 from .vocab import Vocab
 
 
-def prepare_stream(corpus, opts: TrainOptions, vocab: Optional[Vocab], workdir: str, cluster=None):
+def prepare_stream(corpus, opts: TrainOptions, vocab, workdir: str, cluster=None):
     """Passes 1 and 2.  Returns (vocab, stream, train_words, tokens, notes).
+    ``vocab``: None (built from the counts), a Vocab (fixed, ``--read-vocab``) or
+    a function of the corpus's whole vocabulary returning the one to use
+    (continued training's union: :func:`corpus.table_vocab`).
     Under MPI (``cluster``, w2v_cli.distributed) each rank counts its byte range
     of the files with the native reader, the counts are merged, the stream is
     this rank's share and train_words counts the whole corpus."""
@@ -30,9 +33,7 @@ def prepare_stream(corpus, opts: TrainOptions, vocab: Optional[Vocab], workdir: 
                 raise W2VError("no word of the vocabulary occurs in the corpus")
             return vocab, stream, train_words, tokens, notes
         sentences = corpus_mod.as_byte_sentences(corpus)
-        counted = corpus_mod.count_tokens(sentences(), opts.min_count, opts.max_vocab, source="corpus")
-        if vocab is not None:
-            counted = with_vocab(counted, vocab)
+        counted = _count_in_memory(sentences, opts, vocab)
         stream, train_words = cluster.slice_stream(corpus_mod.encode_tokens(sentences(), counted)[0])
         if counted.truncated:
             notes.append(corpus_mod.truncation_note(counted.truncated))
@@ -43,15 +44,23 @@ def prepare_stream(corpus, opts: TrainOptions, vocab: Optional[Vocab], workdir: 
         return corpus_mod.prepare_stream(paths, os.path.join(workdir, "ids.int32"), opts.min_count,
                                          opts.max_vocab, vocab, opts.resolved_threads())
     sentences = corpus_mod.as_byte_sentences(corpus)
-    counted = corpus_mod.count_tokens(sentences(), opts.min_count, opts.max_vocab, source="corpus")
-    if vocab is not None:
-        counted = with_vocab(counted, vocab)
+    counted = _count_in_memory(sentences, opts, vocab)
     stream, train_words = corpus_mod.encode_tokens(sentences(), counted)
     if counted.truncated:
         notes.append(corpus_mod.truncation_note(counted.truncated))
     if train_words == 0:
         raise W2VError("no word of the vocabulary occurs in the corpus")
     return counted.vocab, np.asarray(stream), train_words, counted.tokens, notes
+
+
+def _count_in_memory(sentences, opts: TrainOptions, vocab):
+    """Pass 1 over token lists, with ``vocab`` as :func:`corpus.table_vocab` takes it
+    (None, a Vocab, or a function of the corpus's whole vocabulary)."""
+    choose = callable(vocab)
+    counted = corpus_mod.count_tokens(sentences(), 1 if choose else opts.min_count, opts.max_vocab, source="corpus")
+    if choose:
+        vocab = vocab(counted.vocab)
+    return counted if vocab is None else with_vocab(counted, vocab)
 
 
 def with_vocab(counted, vocab: Vocab):

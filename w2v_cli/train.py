@@ -157,13 +157,18 @@ def _train(cluster, corpus, options, vocab, progress, on_epoch, checkpoint, resu
 
     with sigterm_as_interrupt(), tempfile.TemporaryDirectory(prefix="w2v-") as workdir:
         try:
-            if first is not None:  # continued training: the union vocabulary and the carried rows
-                from .continued import start
-                vocab, initial, start_notes = start(first, corpus, opts, workdir, cluster)
-                notes.extend(start_notes)
-            vocab, stream, train_words, tokens, stream_notes = prepare_stream(corpus, opts, vocab, workdir, cluster)
+            union = None
+            if first is not None:  # continued training: the union vocabulary, chosen while the corpus is read
+                from .continued import Union
+                union = Union(first, opts.min_count)
+            vocab, stream, train_words, tokens, stream_notes = prepare_stream(corpus, opts, union or vocab, workdir,
+                                                                              cluster)
         except KeyboardInterrupt:
             raise TrainingInterrupted("interrupted while reading the corpus; nothing was written") from None
+        if first is not None:  # the old words' rows carried over
+            from .continued import carried_vectors
+            initial = carried_vectors(first, vocab, opts.seed)
+            notes.extend(union.notes(vocab))
         notes.extend(stream_notes)
         corpus_info = {"stream_items": int(len(stream)), "train_words": int(train_words)} if cluster is None \
             else cluster.corpus_info(train_words)
