@@ -331,6 +331,11 @@ def test_eight_bytes_at_a_time_agree_with_bytes():
             want = [(1 << (8 * pos + 7) if v in spaces else 0) for v in range(256)]
             assert got.tolist() == want, (pos, filler)
     assert njit(lambda m: first_byte(m))(np.uint64(0x80 << 40)) == 5
+    from numba.core.errors import TypingError
+
+    from w2v_cli.kernels.swar import load8
+    with pytest.raises(TypingError):  # 8 bytes in a row only exist in a contiguous array
+        njit(lambda a: load8(a, 0))(np.zeros(32, np.uint8)[::2])
 
     @njit
     def probe(a, p, b, q, n):

@@ -27,8 +27,12 @@ _ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 @intrinsic
 def load8(typingctx, arr, i):
-    """``arr[i:i + 8]`` (a 1-D uint8 array) as one little-endian uint64, read
-    unaligned; no bounds check: the caller makes sure ``i + 8 <= arr.size``."""
+    """``arr[i:i + 8]`` (a 1-D C-contiguous uint8 array) as one little-endian
+    uint64, read unaligned; no bounds check: the caller makes sure
+    ``i + 8 <= arr.size``.  Any other array is a typing error."""
+    if not (isinstance(arr, types.Array) and arr.ndim == 1 and arr.layout == "C" and arr.dtype == types.uint8):
+        return None
+
     def codegen(context, builder, signature, args):
         aryty = signature.args[0]
         ary = context.make_array(aryty)(context, builder, args[0])
