@@ -302,3 +302,54 @@ def test_prefetch_of_several_element_types_in_one_function():
 
     m = np.arange(40, dtype=np.float32).reshape(2, 20)
     assert touch(np.array([5, 7], np.int64), np.array([1, 2, 3], np.uint8), m) == 7 + 3 + 23
+
+
+def test_eight_bytes_at_a_time_agree_with_bytes():
+    """kernels/swar.py: the whitespace mask of 8 bytes marks exactly the ASCII
+    whitespace bytes, for every byte value at every position; 8-byte loads and the
+    byte loop near an array's end give the same words; equal words hash alike
+    wherever they sit, and a one-byte change changes the comparison."""
+    from numba import njit
+
+    from w2v_cli.kernels.hashtable import hash_bytes
+    from w2v_cli.kernels.swar import first_byte, same_bytes, space_mask, word_at
+
+    @njit
+    def masks(a):
+        out = np.empty(a.size - 7, np.uint64)
+        for p in range(a.size - 7):
+            out[p] = space_mask(word_at(a, p, 8))
+        return out
+
+    values = np.arange(256, dtype=np.uint8)
+    spaces = set(b" \t\n\v\f\r")
+    for pos in range(8):
+        for filler in (ord("a"), 0x80, 0xFF):
+            words = np.full((256, 8), filler, np.uint8)
+            words[:, pos] = values
+            got = masks(words.reshape(-1))[::8]
+            want = [(1 << (8 * pos + 7) if v in spaces else 0) for v in range(256)]
+            assert got.tolist() == want, (pos, filler)
+    assert njit(lambda m: first_byte(m))(np.uint64(0x80 << 40)) == 5
+    from numba.core.errors import TypingError
+
+    from w2v_cli.kernels.swar import load8
+    with pytest.raises(TypingError):  # 8 bytes in a row only exist in a contiguous array
+        njit(lambda a: load8(a, 0))(np.zeros(32, np.uint8)[::2])
+
+    @njit
+    def probe(a, p, b, q, n):
+        return word_at(a, p, min(n, 8)), hash_bytes(a, p, p + n), same_bytes(a, p, b, q, n)
+
+    rng = np.random.default_rng(1)
+    for n in (0, 1, 7, 8, 9, 16, 17, 99):
+        word = rng.integers(0, 256, n, dtype=np.uint8)
+        far = np.concatenate([np.zeros(3, np.uint8), word, np.zeros(20, np.uint8)])  # 8-byte loads
+        near = np.concatenate([np.zeros(5, np.uint8), word])  # the word ends the array: byte loop
+        v1, h1, same1 = probe(far, 3, near, 5, n)
+        v2, h2, same2 = probe(near, 5, far, 3, n)
+        assert v1 == v2 == int.from_bytes(word[:8].tobytes(), "little") and h1 == h2 and same1 and same2
+        if n:
+            other = near.copy()
+            other[-1] ^= 1
+            assert not probe(far, 3, other, 5, n)[2] and probe(other, 5, far, 3, n)[1] != h1

@@ -147,32 +147,40 @@ def iter_chunks(path, start: int = 0, end: Optional[int] = None) -> Iterator[byt
 
 def iter_blocks(path) -> Iterator[np.ndarray]:
     """The pieces of :func:`iter_chunks`, cut at the same places, as uint8 views
-    of one reused buffer (each valid until the next is asked for): the native
-    reader's input, with no bytes object made per chunk."""
+    of two buffers used in turn: each piece stays valid while the next one is
+    read (the native reader counts it meanwhile) and no longer; no bytes
+    object is made per chunk."""
     from .kernels.tokenize import chunk_cut
 
     path = os.fspath(path)
     chunk = CHUNK_BYTES
-    buf = np.empty(2 * chunk + 1, np.uint8)
-    carry = 0
+    bufs = [np.empty(2 * chunk + 1, np.uint8), np.empty(2 * chunk + 1, np.uint8)]
+    which = 0
+    buf = bufs[which]
+    n = 0  # buf[:n]: bytes read but not yet handed out
     try:
         with open_corpus(path) as fh:
             while True:
-                if len(buf) < carry + chunk:
-                    grown = np.empty(2 * (carry + chunk), np.uint8)
-                    grown[:carry] = buf[:carry]
-                    buf = grown
-                got = _read_full(fh, buf[carry:carry + chunk])
+                if len(buf) < n + chunk:
+                    grown = np.empty(2 * (n + chunk), np.uint8)
+                    grown[:n] = buf[:n]
+                    buf = bufs[which] = grown
+                got = _read_full(fh, buf[n:n + chunk])
                 if not got:
                     break
-                n = carry + got
+                n += got
                 cut = int(chunk_cut(buf, n, chunk))
                 if cut:
                     yield buf[:cut]
-                carry = n - cut
-                buf[:carry] = buf[cut:n].copy()
-            if carry:
-                yield buf[:carry]
+                    # The other buffer's piece was handed out two pieces ago: it is free.
+                    which ^= 1
+                    carry = n - cut
+                    if len(bufs[which]) < carry + chunk:
+                        bufs[which] = np.empty(2 * (carry + chunk), np.uint8)
+                    bufs[which][:carry] = buf[cut:n]
+                    buf, n = bufs[which], carry
+            if n:
+                yield buf[:n]
     except (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError) as exc:
         raise W2VError(f"cannot read corpus {path}: {getattr(exc, 'strerror', None) or exc}") from None
 

@@ -18,7 +18,7 @@ kernels/words.py; this module only orchestrates them.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -208,28 +208,28 @@ class StreamCounter:
         self.close()
 
     def feed(self, buf: np.ndarray) -> List[np.ndarray]:
-        """Count one block (uint8; it may be overwritten once this returns).
+        """Count one block (uint8), which must stay unchanged until the next
+        :meth:`feed` or :meth:`finish` returns: the threads count it meanwhile.
         Returns the entry ids (int32, -1 at newlines) of the *previous* block,
         in corpus order, as a list of arrays; :meth:`finish` returns the last
-        block's.  Merging a block's tables into the corpus table runs while the
-        threads count the next block (two sets of id buffers alternate)."""
+        block's.  While the threads count a block, the caller's thread merges
+        the previous block's tables into the corpus table, writes its ids and
+        reads the next block (two sets of id buffers alternate)."""
         self._blocks += 1
         outs = self._outs[self._blocks % 2]
         if self._pool is None:
             counted = count_pieces(buf, 1, None, outs)
             done = self._merge(self._pending)
-        else:
-            future = self._pool.submit(count_pieces, buf, self.threads, self._pool_inner, outs)
-            done = self._merge(self._pending)
-            counted = future.result()
-        self._pending = counted
-        return done
+            self._pending = counted
+            return done
+        previous = self._pending.result() if self._pending is not None else None
+        self._pending = self._pool.submit(count_pieces, buf, self.threads, self._pool_inner, outs)
+        return self._merge(previous)
 
     def finish(self) -> List[np.ndarray]:
         """The entry ids of the last block fed (see :meth:`feed`)."""
-        done = self._merge(self._pending)
-        self._pending = None
-        return done
+        pending, self._pending = self._pending, None
+        return self._merge(pending.result() if isinstance(pending, Future) else pending)
 
     def _merge(self, counted) -> List[np.ndarray]:
         out = []

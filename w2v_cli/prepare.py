@@ -79,7 +79,12 @@ def init_vectors(n_words: int, dim: int, seed: int, n_outputs: Optional[int] = N
     range, which scored lower on GCIDE: README, "Initialisation"), W' zero
     (``n_outputs`` rows: V, or V - 1 inner nodes for hierarchical softmax)."""
     rng = np.random.default_rng(seed)
-    W = ((rng.random((n_words, dim), dtype=np.float32) * 2 - 1) / dim).astype(np.float32)
+    # In place: the same float32 operations (so the same values) as
+    # (r * 2 - 1) / dim, without three temporaries of V x D floats.
+    W = rng.random((n_words, dim), dtype=np.float32)
+    W *= 2
+    W -= 1
+    W /= dim
     Wp = np.zeros((n_words if n_outputs is None else n_outputs, dim), dtype=np.float32)
     return W, Wp
 

@@ -19,21 +19,29 @@ import numpy as np
 from numba import njit
 
 from .prefetch import prefetch
+from .swar import same_bytes, word_at
 
-_FNV_OFFSET = 0xCBF29CE484222325
-_FNV_PRIME = 0x100000001B3
+_SEED = 0xCBF29CE484222325
+_MUL = 0x9E3779B97F4A7C15
 _AHEAD = 16  # rows a merge prefetches ahead
 
 
 @njit(cache=True, nogil=True, inline="always")
 def hash_bytes(buf, s, e):
-    """FNV-1a over ``buf[s:e]`` with a final avalanche (FNV alone leaves the low
-    bits, which pick the slot, weak)."""
-    h = np.uint64(_FNV_OFFSET)
-    for i in range(s, e):
-        h = (h ^ np.uint64(buf[i])) * np.uint64(_FNV_PRIME)
+    """A 64-bit hash of ``buf[s:e]``: its length and its bytes, 8 at a time
+    (swar.word_at), each folded in with a multiply, then murmur3's finaliser
+    (the low bits pick the slot, the high 32 are the slot's tag)."""
+    h = np.uint64(_SEED) ^ np.uint64(e - s)
+    p = s
+    while e - p > 8:
+        h = (h ^ word_at(buf, p, 8)) * np.uint64(_MUL)
+        h ^= h >> np.uint64(32)
+        p += 8
+    h = (h ^ word_at(buf, p, e - p)) * np.uint64(_MUL)
     h ^= h >> np.uint64(33)
     h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
     h ^= h >> np.uint64(33)
     return h
 
@@ -62,26 +70,25 @@ def _slot_value(h, r):
 def find(slots, hashes, offsets, arena, h, src, s, e):
     """``(slot, row)`` of ``src[s:e]`` (hash ``h``); row -1 and the free slot
     where it would go if it is absent."""
+    # The two hot loops (tokenize._count_until_full, _merge_until_full) write this
+    # loop out: calling find there, even inlined, made them about 1.7 times slower.
     mask = slots.size - 1
     j = np.int64(h & np.uint64(mask))
     n = e - s
     tag = np.int64((h >> np.uint64(32)) << np.uint64(32))
+    r = -1
     while True:
         v = slots[j]
         if v == -1:
-            return j, -1
+            break
         if (v & np.int64(-4294967296)) == tag:
-            r = v & np.int64(0xFFFFFFFF)
-            o = offsets[r]
-            if offsets[r + 1] - o == n:
-                same = True
-                for q in range(n):
-                    if arena[o + q] != src[s + q]:
-                        same = False
-                        break
-                if same:
-                    return j, r
+            t = v & np.int64(0xFFFFFFFF)
+            o = offsets[t]
+            if offsets[t + 1] - o == n and same_bytes(arena, o, src, s, n):
+                r = t
+                break
         j = (j + 1) & mask
+    return j, r
 
 
 @njit(cache=True, nogil=True)
@@ -177,7 +184,21 @@ def _merge_until_full(slots, hashes, offsets, counts, arena, n, src_arena, src_o
                 prefetch(arena, offsets[v & np.int64(0xFFFFFFFF)])
         s, e = src_offsets[r], src_offsets[r + 1]
         h = src_hashes[r]
-        j, t = find(slots, hashes, offsets, arena, h, src_arena, s, e)
+        # find's loop, written out (as in tokenize._count_until_full: faster).
+        j = np.int64(h & mask)
+        tag = np.int64((h >> np.uint64(32)) << np.uint64(32))
+        t = -1
+        while True:
+            v = slots[j]
+            if v == -1:
+                break
+            if (v & np.int64(-4294967296)) == tag:
+                q = v & np.int64(0xFFFFFFFF)
+                o = offsets[q]
+                if offsets[q + 1] - o == e - s and same_bytes(arena, o, src_arena, s, e - s):
+                    t = q
+                    break
+            j = (j + 1) & np.int64(mask)
         if t < 0:
             if not has_room(slots, hashes, offsets, arena, n, e - s):
                 return r, n
