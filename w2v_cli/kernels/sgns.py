@@ -241,9 +241,9 @@ def _error(score, label, weight):
 
 
 @njit(cache=True, error_model="numpy", fastmath=True, inline="always")
-def _errors(G, a, n_targets, LW, rate, with_loss):
+def _errors(G, a, n_targets, n_cols, LW, rate, with_loss):
     """Scores G[a, t] become G[a, t] = rate * LW[1, t] * (LW[0, t] - sigma(G[a, t]))
-    for every column t of LW: LW[0] holds the labels, LW[1] 1, or 0 for a
+    for the first ``n_cols`` columns (a multiple of LANES): LW[0] holds the labels, LW[1] 1, or 0 for a
     skipped column (padding, columns past the targets, and a negative equal to
     the positive, as in word2vec.c).  Returns the pairs' -J over the columns
     not skipped (0 unless ``with_loss``); the mask is kept apart from the rate
@@ -256,7 +256,7 @@ def _errors(G, a, n_targets, LW, rate, with_loss):
                 x = min(max(G[a, t], -MAX_SCORE), MAX_SCORE)
                 # -log sigma(x) = log(1 + e^-x); -log(1 - sigma(x)) = x + log(1 + e^-x)
                 loss += np.log(np.float32(1.0) + expf(-x)) + (np.float32(1.0) - LW[0, t]) * x
-    for t in range(LW.shape[1]):  # a run-time length, so LLVM vectorises the loop
+    for t in range(n_cols):  # a run-time length, so LLVM vectorises the loop
         G[a, t] = _error(G[a, t], LW[0, t], LW[1, t] * rate)
     return loss
 
@@ -300,6 +300,8 @@ def window_update(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, LW,
     multiple of BLOCK and LW holds their labels and mask (so hierarchical
     softmax, whose targets are a Huffman path, shares it)."""
     n_pad = -(-n_targets // BLOCK) * BLOCK
+    # The sigmoid loop's columns: those of this window's targets, not the longest path's.
+    n_cols = min(-(-n_pad // LANES) * LANES, LW.shape[1])
     rate = np.float32(alpha)  # float32, so the sigmoid loop stays in float32
     loss = 0.0
     a = 0
@@ -310,8 +312,8 @@ def window_update(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, LW,
         # grad_out below, measured slower: 1.82 against 1.65 s/epoch.)
         while a + 1 < n_contexts:
             _scores_pair(W, contexts[a], contexts[a + 1], Wp, targets, 0, G, a)
-            loss += _errors(G, a, n_targets, LW, rate, with_loss)
-            loss += _errors(G, a + 1, n_targets, LW, rate, with_loss)
+            loss += _errors(G, a, n_targets, n_cols, LW, rate, with_loss)
+            loss += _errors(G, a + 1, n_targets, n_cols, LW, rate, with_loss)
             if a == 0:
                 _gradients_pair(W, contexts[a], contexts[a + 1], Wp, targets, G, a, grad_out, True)
             else:
@@ -326,8 +328,8 @@ def window_update(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, LW,
             c0, c1 = contexts[a], contexts[a + 1]
             for t in range(0, n_pad, BLOCK):
                 _scores_pair(W, c0, c1, Wp, targets, t, G, a)
-            loss += _errors(G, a, n_targets, LW, rate, with_loss)
-            loss += _errors(G, a + 1, n_targets, LW, rate, with_loss)
+            loss += _errors(G, a, n_targets, n_cols, LW, rate, with_loss)
+            loss += _errors(G, a + 1, n_targets, n_cols, LW, rate, with_loss)
             neu1e[:] = 0.0
             for t in range(0, n_pad, BLOCK):
                 _gradients_pair_into(W, c0, c1, Wp, targets, t, G, a, grad_out, neu1e)
@@ -340,7 +342,7 @@ def window_update(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, LW,
         c = contexts[b]
         for t in range(0, n_pad, BLOCK):
             _scores(W, c, Wp, targets, t, G, b)
-        loss += _errors(G, b, n_targets, LW, rate, with_loss)
+        loss += _errors(G, b, n_targets, n_cols, LW, rate, with_loss)
         if n_pad == BLOCK:
             _gradients(W, c, Wp, targets, 0, G, b, grad_out, W, c)
         else:
