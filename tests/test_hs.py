@@ -275,3 +275,11 @@ def test_private_top_nodes_change_only_rounding_with_one_thread(planted, model, 
 def test_two_threads_with_private_top_nodes_recover_planted_groups(planted):
     result = train(planted, **{**OPTS, "threads": 2})
     assert group_precision(result.words, result.W) >= 0.9
+
+
+def test_private_rows_nearest_the_root_merge_most_often():
+    from w2v_cli.kernels.hot_rows import synced_rows
+
+    assert [synced_rows(1024, c) for c in range(1, 17)] == [64, 64, 64, 256] * 3 + [64, 64, 64, 1024]
+    assert synced_rows(1024, 32) == 1024 and synced_rows(1024, 64) == 1024  # never more than there are
+    assert [synced_rows(5, c) for c in (1, 4, 16)] == [1, 4, 5]

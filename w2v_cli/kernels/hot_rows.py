@@ -7,9 +7,10 @@ move between the cores all the time (two threads ran 1.29x one thread on
 GCIDE, against 1.90x for negative sampling, whose rows are spread out).  Here
 each thread trains private copies of the ``T`` most visited inner nodes (the
 last T made by the Huffman merge: rows V-1-T .. V-2 of W', the root last) and
-adds what it learnt to the shared rows every ``hot_every`` centre words, as
-the MPI ranks do with their rows: shared += private - base, then private =
-base = shared.  Between two syncs a thread does not see the other threads'
+adds what it learnt to the shared rows as the MPI ranks do with their rows:
+shared += private - base, then private = base = shared.  The sixteenth of
+the rows nearest the root is merged every ``hot_every`` centre words, deeper
+ones less often (:func:`synced_rows`).  Between two syncs a thread does not see the other threads'
 steps on those nodes, the delay of HogBatch's shared rows; no step is lost
 (Hogwild loses some of the racing writes on exactly these rows).
 
@@ -33,12 +34,28 @@ def hot_begin(Wp, hot, base):
             base[r, k] = x
 
 
+@njit(cache=True, error_model="numpy", nogil=True)
+def synced_rows(n_hot, count):
+    """How many private rows, counted from the root, the ``count``-th sync
+    (from 1) merges: a sixteenth of them at every sync, a quarter at every
+    fourth, all at every sixteenth.  Nearly every step writes the rows nearest
+    the root, and a node's visits halve a level down, so the deep rows have
+    few unshared steps between merges even when merged less often."""
+    n = max(1, n_hot // 16)
+    while count % 4 == 0 and n < n_hot:
+        n *= 4
+        count //= 4
+    return min(n, n_hot)
+
+
 @njit(cache=True, error_model="numpy", fastmath=True, nogil=True)
-def hot_sync(Wp, hot, base):
-    """Add the private rows' steps since the last sync to the shared rows, and
-    take the shared rows (with the other threads' steps) as the new start."""
-    first = Wp.shape[0] - base.shape[0]
-    for r in range(base.shape[0]):
+def hot_sync(Wp, hot, base, n_rows):
+    """Add the last ``n_rows`` private rows' (the nearest the root) steps since
+    their last sync to the shared rows, and take the shared rows (with the
+    other threads' steps) as their new start."""
+    n_hot = base.shape[0]
+    first = Wp.shape[0] - n_hot
+    for r in range(n_hot - n_rows, n_hot):
         for k in range(Wp.shape[1]):
             x = Wp[first + r, k] + (hot[r, k] - base[r, k])
             Wp[first + r, k] = x

@@ -41,12 +41,12 @@ import numpy as np
 from .stream import PAD
 
 # Hierarchical softmax with several threads: the top HOT_ROWS inner nodes of the
-# Huffman tree are private to each thread and merged every HOT_EVERY centre words
-# (see hot_rows.py).  On GCIDE the top 1,024 nodes are 10.5 of a path's 13.8 nodes;
+# Huffman tree are private to each thread, the sixteenth nearest the root merged
+# every HOT_EVERY centre words, deeper ones less often (see hot_rows.py).  On GCIDE the top 1,024 nodes are 10.5 of a path's 13.8 nodes;
 # two threads trained 2.12 M words/s (4.16 CPU s/epoch) with them private, 1.42 M
 # (6.25 CPU s) with every row shared (bench_kernel --loss hs --hot-rows 0,1024).
 HOT_ROWS = 1024
-HOT_EVERY = 256
+HOT_EVERY = 64
 
 
 class EpochInputs(NamedTuple):

@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from .hot_rows import hot_begin, hot_sync
+from .hot_rows import hot_begin, hot_sync, synced_rows
 from .prefetch import prefetch_row
 from .rng import alias_draw, below
 from .stream import MAX_SENTENCE, PAD, learning_rate, read_sentence, window_bounds, words_done
@@ -123,6 +123,7 @@ def run_span(b, s, tid, step):
     n_hot = b.hot_rows
     first_hot = Wp.shape[0] - n_hot  # rows from here on are private to the thread (see hot_rows)
     since_sync = 0
+    syncs = 0
     loss_every = b.loss_every
     report_every = b.report_every
     window = b.window
@@ -188,7 +189,8 @@ def run_span(b, s, tid, step):
             if n_hot > 0:
                 since_sync += 1
                 if since_sync >= b.hot_every:
-                    hot_sync(Wp, s.hot, s.hot_base)
+                    syncs += 1
+                    hot_sync(Wp, s.hot, s.hot_base, synced_rows(n_hot, syncs))
                     since_sync = 0
             if b.stop_within_sentence:
                 loss_acc[slot] = loss
@@ -197,7 +199,7 @@ def run_span(b, s, tid, step):
                     end = pos  # give up the rest of the sentence and the span
                     break
     if n_hot > 0:
-        hot_sync(Wp, s.hot, s.hot_base)
+        hot_sync(Wp, s.hot, s.hot_base, n_hot)
     progress[slot] = words
     loss_acc[slot] = loss
     pair_acc[slot] = pairs
