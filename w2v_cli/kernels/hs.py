@@ -29,7 +29,7 @@ from numba import njit
 
 from .cbow import combine_contexts, spread_to_contexts
 from .hot_rows import stage_path, unstage_path
-from .sgns import _errors, _scores_pair, target_update, window_update
+from .sgns import _errors, _scores_pair, pair_block, target_update, window_update
 from .span import BLOCK, LANES, gather_contexts
 
 
@@ -135,10 +135,7 @@ def _path_steps(W, c0, c1, Wp, targets, t, G, a, dest):
     """For x = W[c0], y = W[c1] and the six rows u_i = Wp[targets[t+i]] (distinct)
     with weights g = G[a, t:t+6], h = G[a + 1, t:t+6]: dest[0] += sum g_i u_i,
     dest[1] += sum h_i u_i (u before its step), u_i += g_i x + h_i y, in one pass."""
-    u0, u1, u2, u3, u4, u5 = targets[t], targets[t + 1], targets[t + 2], targets[t + 3], targets[t + 4], targets[t + 5]
-    g0, g1, g2, g3, g4, g5 = G[a, t], G[a, t + 1], G[a, t + 2], G[a, t + 3], G[a, t + 4], G[a, t + 5]
-    h0, h1, h2 = G[a + 1, t], G[a + 1, t + 1], G[a + 1, t + 2]
-    h3, h4, h5 = G[a + 1, t + 3], G[a + 1, t + 4], G[a + 1, t + 5]
+    u0, u1, u2, u3, u4, u5, g0, g1, g2, g3, g4, g5, h0, h1, h2, h3, h4, h5 = pair_block(targets, G, a, t)
     for k in range(W.shape[1]):
         x = W[c0, k]
         y = W[c1, k]

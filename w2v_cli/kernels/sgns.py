@@ -187,16 +187,22 @@ def _gradients_pair(W, c0, c1, Wp, targets, G, a, grad_out, first):
         grad_out[3, k], grad_out[4, k], grad_out[5, k] = d3, d4, d5
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def pair_block(targets, G, a, t):
+    """The block of six output rows at ``t`` and the weights of context rows
+    ``a`` and ``a + 1`` for them: (u0..u5, g0..g5, h0..h5)."""
+    return (targets[t], targets[t + 1], targets[t + 2], targets[t + 3], targets[t + 4], targets[t + 5],
+            G[a, t], G[a, t + 1], G[a, t + 2], G[a, t + 3], G[a, t + 4], G[a, t + 5],
+            G[a + 1, t], G[a + 1, t + 1], G[a + 1, t + 2], G[a + 1, t + 3], G[a + 1, t + 4], G[a + 1, t + 5])
+
+
 @njit(cache=True, error_model="numpy", fastmath=True, inline="always")
 def _gradients_pair_into(W, c0, c1, Wp, targets, t, G, a, grad_out, dest):
     """:func:`_gradients_pair` for the block of output rows at ``t`` of a longer
     target list: grad_out[t+i] += g[i] x + h[i] y, and the context rows' steps are
     added to dest[0] and dest[1] (applied by the caller once every block has
     used x and y)."""
-    u0, u1, u2, u3, u4, u5 = targets[t], targets[t + 1], targets[t + 2], targets[t + 3], targets[t + 4], targets[t + 5]
-    g0, g1, g2, g3, g4, g5 = G[a, t], G[a, t + 1], G[a, t + 2], G[a, t + 3], G[a, t + 4], G[a, t + 5]
-    h0, h1, h2 = G[a + 1, t], G[a + 1, t + 1], G[a + 1, t + 2]
-    h3, h4, h5 = G[a + 1, t + 3], G[a + 1, t + 4], G[a + 1, t + 5]
+    u0, u1, u2, u3, u4, u5, g0, g1, g2, g3, g4, g5, h0, h1, h2, h3, h4, h5 = pair_block(targets, G, a, t)
     for k in range(W.shape[1]):
         x = W[c0, k]
         y = W[c1, k]
