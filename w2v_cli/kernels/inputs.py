@@ -121,8 +121,8 @@ def epoch_inputs(stream, counts, W, Wp, opts, *, threads: int = 1, total_words: 
     fresh zeros for ``threads`` threads; ``hs`` to the Huffman tree of ``counts``
     for --loss hs (empty tables otherwise);
     ``words_offset`` to a zero counter; ``hot_rows`` to HOT_ROWS private
-    top nodes per thread for --loss hs with several threads (0 otherwise; one
-    thread has nobody to share with).  Call :func:`start_epoch` before each
+    top nodes per thread when the registry entry asks for them and there are
+    several threads (0 otherwise; one thread has nobody to share with).  Call :func:`start_epoch` before each
     fresh epoch.
     """
     from ..sampling import build_alias, keep_probabilities, noise_weights, pack_alias
@@ -142,10 +142,10 @@ def epoch_inputs(stream, counts, W, Wp, opts, *, threads: int = 1, total_words: 
         # Built from the vocabulary's counts, which are the same on every MPI rank.
         from ..huffman import huffman_tables
         hs = huffman_tables(counts) if opts.loss == "hs" else HuffmanTables.empty()
-    if opts.loss != "hs":
-        hot_rows = 0
+    if hs.code_lengths.shape[0] == 0:
+        hot_rows = 0  # no tree, no top nodes
     elif hot_rows is None:
-        hot_rows = HOT_ROWS if threads_.spans.shape[0] > 1 else 0
+        hot_rows = HOT_ROWS if entry.private_top_nodes and threads_.spans.shape[0] > 1 else 0
     hot_rows = min(int(hot_rows), Wp.shape[0])
     return EpochInputs(
         W=W, Wp=Wp, stream=stream, keep=keep_probabilities(counts, opts.sample),
