@@ -42,9 +42,11 @@ from .stream import PAD
 
 # Hierarchical softmax with several threads: the top HOT_ROWS inner nodes of the
 # Huffman tree are private to each thread, the sixteenth nearest the root merged
-# every HOT_EVERY centre words, deeper ones less often (see hot_rows.py).  On GCIDE the top 1,024 nodes are 10.5 of a path's 13.8 nodes;
-# two threads trained 2.12 M words/s (4.16 CPU s/epoch) with them private, 1.42 M
-# (6.25 CPU s) with every row shared (bench_kernel --loss hs --hot-rows 0,1024).
+# every HOT_EVERY centre words, deeper ones less often (see hot_rows.py).  On GCIDE
+# the top 1,024 nodes are 10.5 of a path's 13.8 nodes.  Two threads, quiet machine
+# (bench_kernel --loss hs --threads 1,2 --hot-rows 0,1024): skip-gram window 2.53
+# s/epoch with them private against 5.52 s all shared (4.95 against 10.97 CPU s;
+# one thread 4.25 s), --batch pair 4.10 against 7.54 s, CBOW 1.27 against 1.66 s.
 HOT_ROWS = 1024
 HOT_EVERY = 64
 
