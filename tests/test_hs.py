@@ -9,7 +9,7 @@ from conftest import assert_resume_reproduces, group_precision, planted_sentence
 from w2v_cli.errors import W2VError
 from w2v_cli.huffman import huffman_tables
 from w2v_cli.kernels.hs import cbow_hs_step, sg_hs_step, sg_hs_window_step
-from w2v_cli.kernels.span import padded_targets, score_columns
+from w2v_cli.kernels.span import BLOCK, padded_targets, score_columns
 from w2v_cli.train import train
 
 V, D, ALPHA, H = 12, 6, 1e-2, 1e-4
@@ -69,25 +69,73 @@ def test_skipgram_pair_step_is_the_gradient(centre):
     np.testing.assert_array_equal(U1[off_path], U[off_path])
 
 
-@pytest.mark.parametrize("centre", [1, 10])
-def test_skipgram_window_step_is_the_gradient_of_the_window(centre):
-    """Every context row against the centre's path, the path's rows stepped once
-    with the window's summed gradient (rows as they were before the window)."""
-    W, U = _rows(np.random.default_rng(20 + centre))
+def _window_scratch(n_contexts, n):
+    """Scratch for sg_hs_window_step: NaN where a value read before it is
+    written would leak into the result (G's unscored columns must be finite)."""
+    n_pad, cols = padded_targets(n - 1), score_columns(n - 1)
+    rows = n_contexts + n_contexts % 2
+    return (np.empty(n_pad, np.int64), np.full((rows, cols), 7.0, np.float32), np.full((2, cols), np.nan, np.float32),
+            np.full((n_pad, D), np.nan, np.float32), np.full((2, D), np.nan, np.float32))
+
+
+def test_skipgram_window_step_one_block_is_the_gradient_of_the_window():
+    """A path of up to BLOCK nodes: every context row against it, the path's rows
+    stepped once with the window's summed gradient (rows as they were before)."""
+    centre = 1
+    W, U = _rows(np.random.default_rng(21))
     contexts = np.array([2, 5, 8, 9, 4], np.int64)  # odd: the pairwise loop and the odd one out
     points, codes, n = _path(centre)
-    n_pad = padded_targets(n - 1)
-    cols = score_columns(n - 1)
+    assert n <= BLOCK
     W1, U1 = W.copy(), U.copy()
-    loss = sg_hs_window_step(W1, U1, contexts, len(contexts), points, codes, n, ALPHA, np.empty(n_pad, np.int64),
-                             np.zeros((len(contexts), cols), np.float32), np.empty((2, cols), np.float32),
-                             np.empty((n_pad, D), np.float32), np.empty((2, D), np.float32))
+    loss = sg_hs_window_step(W1, U1, contexts, len(contexts), points, codes, n, ALPHA, *_window_scratch(5, n))
 
     def window(W_, U_):
         return sum(_nll(W_[c], U_, centre) for c in contexts)
 
     assert loss == pytest.approx(window(W.astype(np.float64), U.astype(np.float64)), rel=1e-5)
     _check_against_fd(window, W, U, W1, U1, {c: 1 for c in contexts})
+
+
+def test_skipgram_window_step_two_contexts_is_their_gradient():
+    """A path longer than BLOCK is trained two context rows at a time, both from
+    the path as it was before them: for a window of two that is the gradient of
+    their two pairs."""
+    centre = 10
+    W, U = _rows(np.random.default_rng(30))
+    contexts = np.array([2, 5], np.int64)
+    points, codes, n = _path(centre)
+    assert n > BLOCK
+    W1, U1 = W.copy(), U.copy()
+    sg_hs_window_step(W1, U1, contexts, 2, points, codes, n, ALPHA, *_window_scratch(2, n))
+    _check_against_fd(lambda W_, U_: _nll(W_[2], U_, centre) + _nll(W_[5], U_, centre), W, U, W1, U1, {2: 1, 5: 1})
+
+
+@pytest.mark.parametrize("contexts", [[2, 5, 8, 9, 4], [2, 5, 2, 9], [9, 9, 4], [4]],
+                         ids=["odd", "duplicate-in-turn", "duplicate-in-one-pair", "single"])
+def test_skipgram_window_step_long_path_steps_after_each_two(contexts):
+    """A path longer than BLOCK: the context rows two at a time (both from their
+    values and the path's before that double step), the path's rows stepped
+    after each two, as word2vec.c steps them after each pair."""
+    centre = 10
+    W, U = _rows(np.random.default_rng(40))
+    contexts = np.array(contexts, np.int64)
+    points, codes, n = _path(centre)
+    rows = points[:n]
+    labels = 1.0 - codes[:n]
+    W_exp, U_exp, loss_exp = W.astype(np.float64), U.astype(np.float64), 0.0
+    for i in range(0, len(contexts), 2):
+        group = contexts[i:i + 2]
+        X, P = W_exp[group].copy(), U_exp[rows].copy()
+        S = X @ P.T
+        G = ALPHA * (labels - 1 / (1 + np.exp(-S)))
+        loss_exp += np.logaddexp(0, -(2 * labels - 1) * S).sum()
+        np.add.at(W_exp, group, G @ P)
+        U_exp[rows] += G.T @ X
+    loss = sg_hs_window_step(W, U, contexts, len(contexts), points, codes, n, ALPHA,
+                             *_window_scratch(len(contexts), n))
+    np.testing.assert_allclose(W, W_exp, atol=1e-6)
+    np.testing.assert_allclose(U, U_exp, atol=1e-6)
+    assert loss == pytest.approx(loss_exp, rel=1e-5)
 
 
 @pytest.mark.parametrize("mean", [True, False], ids=["mean", "sum"])
@@ -185,3 +233,53 @@ def test_negative_is_unused_by_hs_and_may_be_zero(planted):
     np.testing.assert_array_equal(zero.Wp, five.Wp)
     with pytest.raises(W2VError, match=r"^--negative must be an integer in \[1, 1000\] with --loss ns"):
         train(planted[:300], **{**opts, "loss": "ns", "negative": 0})
+
+
+def _planted_ids(sentences):
+    """The id stream (-1 after each sentence) and counts of ``sentences``, ids by descending count."""
+    words, counts = np.unique([w for s in sentences for w in s], return_counts=True)
+    order = np.argsort(-counts, kind="stable")
+    index = {w: i for i, w in enumerate(words[order])}
+    stream = np.array([x for s in sentences for x in [index[w] for w in s] + [-1]], np.int32)
+    return stream, counts[order]
+
+
+@pytest.mark.parametrize("model, batch", [("skipgram", "window"), ("skipgram", "pair"), ("cbow", "window")])
+def test_private_top_nodes_change_only_rounding_with_one_thread(planted, model, batch):
+    """The threads' private copies of the top inner nodes (hot_rows.py), with a
+    few of them private and the rest staged from W', merged every 3 centre
+    words: with one thread nobody else writes W', so the result is the shared
+    run's up to float32 rounding of the merges."""
+    from w2v_cli.kernels import registry
+    from w2v_cli.kernels.inputs import epoch_inputs, start_epoch
+    from w2v_cli.options import TrainOptions
+    from w2v_cli.prepare import init_vectors
+
+    stream, counts = _planted_ids(planted[:400])
+    opts = TrainOptions(model=model, loss="hs", batch=batch, dim=16, epochs=2, seed=3).validate()
+    kernel = registry.select(model, "hs", batch).epoch
+    runs = []
+    for hot_rows in (0, 5):
+        W, Wp = init_vectors(len(counts), 16, 3, opts.output_rows(len(counts)))
+        b = epoch_inputs(stream, counts, W, Wp, opts, threads=1, hot_rows=hot_rows, hot_every=3)
+        assert b.hot_rows == hot_rows
+        for epoch in range(2):
+            kernel(start_epoch(b, epoch, 3, epoch * int((stream >= 0).sum())))
+        runs.append((W, Wp))
+    (W0, Wp0), (W1, Wp1) = runs
+    assert np.abs(Wp0).max() > 0.1  # trained, not the zero start
+    np.testing.assert_allclose(W1, W0, atol=1e-4)
+    np.testing.assert_allclose(Wp1, Wp0, atol=1e-4)
+
+
+def test_two_threads_with_private_top_nodes_recover_planted_groups(planted):
+    result = train(planted, **{**OPTS, "threads": 2})
+    assert group_precision(result.words, result.W) >= 0.9
+
+
+def test_private_rows_nearest_the_root_merge_most_often():
+    from w2v_cli.kernels.hot_rows import synced_rows
+
+    assert [synced_rows(1024, c) for c in range(1, 17)] == [64, 64, 64, 256] * 3 + [64, 64, 64, 1024]
+    assert synced_rows(1024, 32) == 1024 and synced_rows(1024, 64) == 1024  # never more than there are
+    assert [synced_rows(5, c) for c in (1, 4, 16)] == [1, 4, 5]

@@ -46,6 +46,11 @@ def test_every_cli_combination_has_a_kernel_or_one_clear_line(model, loss, batch
         assert b.total_words == 5 * opts.epochs and b.window == 2 and b.negative == 3
         # Huffman paths for hierarchical softmax only.
         assert b.code_lengths.shape == ((5,) if loss == "hs" else (0,))
+        # Private top nodes: only where the entry asks, and only with several threads.
+        assert b.hot_rows == 0
+        b2 = epoch_inputs(np.array([0, 1, 2, -1, 3, 4], np.int32), np.arange(1, 6), W, Wp, opts, threads=2)
+        assert b2.hot_rows == (4 if entry.private_top_nodes else 0)  # all V - 1 = 4 inner nodes
+        assert not entry.private_top_nodes or loss == "hs"
     else:
         with pytest.raises(W2VError) as err:
             registry.select(*key)

@@ -134,13 +134,15 @@ def test_reported_loss_is_the_sgns_objective(batch):
     assert result.loss_history[0] == pytest.approx(6 * np.log(2), rel=0.02)
 
 
+@pytest.mark.parametrize("loss", ["ns", "hs"])
 @pytest.mark.parametrize("min_alpha", [None, 0.0, 0.005])
-def test_learning_rate_falls_linearly_to_min_alpha(min_alpha):
+def test_learning_rate_falls_linearly_to_min_alpha(min_alpha, loss):
     from w2v_cli.kernels.stream import learning_rate
     from w2v_cli.options import TrainOptions
 
-    opts = TrainOptions(alpha=0.025, min_alpha=min_alpha).validate()
-    end = 0.025 / 5 if min_alpha is None else min_alpha
+    opts = TrainOptions(alpha=0.025, min_alpha=min_alpha, loss=loss).validate()
+    default_end = 1e-4 if loss == "hs" else 0.025 / 5  # hierarchical softmax: gensim's floor
+    end = default_end if min_alpha is None else min_alpha
     assert opts.final_alpha == end
     total = 1_000_000
     rates = [learning_rate(0.025, opts.final_alpha, done, total) for done in (0, total // 4, total // 2, total)]

@@ -84,7 +84,7 @@ def _is_binary(path: str, fmt: str) -> bool:
 @click.option("--alpha", type=float, default=None,
               help="Starting learning rate [default: 0.025; 0.05 with --model cbow].")
 @click.option("--min-alpha", type=float, default=None,
-              help="Final learning rate; the rate falls linearly to it [default: alpha / 5].")
+              help="Final learning rate; the rate falls linearly to it [default: alpha / 5; 0.0001 with --loss hs].")
 @click.option("--min-count", type=int, default=5, show_default=True)
 @click.option("--max-vocab", type=int, default=21_000_000, show_default=True,
               help="Prune the rarest words while counting when the table grows past this (0: no limit).")

@@ -17,10 +17,9 @@ negative-sampling kernels do.
 Skip-gram pairs are formed as word2vec.c forms them: the context word's row
 predicts the centre word, so every context row of a window is trained against
 the same path, the centre word's.  ``--batch window`` uses that: the window's
-rows are scored against the path's rows in blocks, by the window step of
-negative sampling (``sgns.window_update``; the path's rows take their summed
-step once per window), and ``--batch pair`` trains pair by pair in
-word2vec.c's order.  CBOW predicts the centre word from the mean (or sum) of
+context rows are scored against the path's rows in blocks of BLOCK rows, two
+context rows per pass (``sg_hs_window_step``), and ``--batch pair`` trains
+pair by pair in word2vec.c's order.  CBOW predicts the centre word from the mean (or sum) of
 the context rows and gives every context row h's step, as ``cbow`` does.
 The returned loss is -log P(centre | input), summed over the positives.
 """
@@ -29,8 +28,9 @@ import numpy as np
 from numba import njit
 
 from .cbow import combine_contexts, spread_to_contexts
-from .sgns import target_update, window_update
-from .span import BLOCK, gather_contexts
+from .hot_rows import stage_path, unstage_path
+from .sgns import _errors, _scores_pair, pair_block, target_update, window_update
+from .span import BLOCK, LANES, gather_contexts
 
 
 @njit(cache=True, error_model="numpy", fastmath=True, inline="always")
@@ -73,19 +73,81 @@ def cbow_hs_step(W, Wp, contexts, n_contexts, points, codes, n, alpha, mean, neu
 def sg_hs_window_step(W, Wp, contexts, n_contexts, points, codes, n, alpha, targets, G, LW, grad_out, neu1e,
                       with_loss=True):
     """Every context row of a window against the one path points[:n], codes[:n]
-    (the centre word's), by the window step of negative sampling: labels
-    1 - code, the path padded to a multiple of BLOCK with weight-0 copies of the
-    root.  Scratch as for ``sgns.sgns_window_step``, ``targets`` with room for
-    the padded path.  Returns the window's -log P summed (0 unless ``with_loss``)."""
+    (the centre word's), labels 1 - code.  A path of up to BLOCK nodes takes
+    the window step of negative sampling (``sgns.window_update``: the rows step
+    once, with the window's summed gradient).  A longer path is trained two
+    context rows at a time (:func:`_path_pairs`), its rows stepped after each
+    two, as word2vec.c steps them after each pair.  Scratch as for
+    ``sgns.sgns_window_step``, ``targets`` with room for the path padded to a
+    multiple of BLOCK, G with n_contexts rows rounded up to even (the odd one
+    out is trained with a weight-0 partner).  Returns the window's -log P summed (0 unless ``with_loss``)."""
     if n == 0:  # a one-word vocabulary: P = 1, nothing to learn
         return 0.0
     n_pad = -(-n // BLOCK) * BLOCK
+    # Padding (weight 0) repeats rows of the block before: a row written twice in
+    # one pass would lose its step, and a row outside the path may be another
+    # thread's.  A one-block path is padded with the root and goes through grad_out.
     for t in range(n_pad):
-        targets[t] = points[t] if t < n else points[0]
-    for t in range(LW.shape[1]):
+        targets[t] = points[t] if t < n else (points[t - BLOCK] if n > BLOCK else points[0])
+    n_cols = min(-(-n_pad // LANES) * LANES, LW.shape[1])
+    for t in range(n_cols):
         LW[0, t] = 1.0 - codes[t] if t < n else 0.0
         LW[1, t] = 1.0 if t < n else 0.0
-    return window_update(W, Wp, contexts, n_contexts, targets, n, alpha, G, LW, grad_out, neu1e, with_loss)
+    if n <= BLOCK:
+        return window_update(W, Wp, contexts, n_contexts, targets, n, alpha, G, LW, grad_out, neu1e, with_loss)
+    return _path_pairs(W, Wp, contexts, n_contexts, targets, n, n_pad, n_cols, np.float32(alpha), G, LW, neu1e,
+                       with_loss)
+
+
+@njit(cache=True, error_model="numpy", fastmath=True, inline="always")
+def _path_pairs(W, Wp, contexts, n_contexts, targets, n, n_pad, n_cols, rate, G, LW, neu1e, with_loss):
+    """The context rows two at a time against the path rows Wp[targets[:n_pad]]:
+    scores block by block, then one pass per block that steps the path rows
+    (u += g x + h y) and collects the context rows' steps in neu1e, applied once
+    every block has used x and y.  Writing the path rows in that pass saves
+    the loads and stores of a summed-gradient buffer."""
+    loss = 0.0
+    a = 0
+    while a < n_contexts:
+        c0 = contexts[a]
+        c1 = contexts[a + 1] if a + 1 < n_contexts else c0
+        for t in range(0, n_pad, BLOCK):
+            _scores_pair(W, c0, c1, Wp, targets, t, G, a)
+        loss += _errors(G, a, n, n_cols, LW, rate, with_loss)
+        if a + 1 < n_contexts:
+            loss += _errors(G, a + 1, n, n_cols, LW, rate, with_loss)
+        else:
+            G[a + 1, :n_cols] = 0.0  # the odd one out: a weight-0 partner
+        neu1e[:] = 0.0
+        for t in range(0, n_pad, BLOCK):
+            _path_steps(W, c0, c1, Wp, targets, t, G, a, neu1e)
+        for k in range(W.shape[1]):
+            W[c0, k] += neu1e[0, k]
+        if a + 1 < n_contexts:
+            for k in range(W.shape[1]):
+                W[c1, k] += neu1e[1, k]
+        a += 2
+    return loss
+
+
+@njit(cache=True, error_model="numpy", fastmath=True, inline="always")
+def _path_steps(W, c0, c1, Wp, targets, t, G, a, dest):
+    """For x = W[c0], y = W[c1] and the six rows u_i = Wp[targets[t+i]] (distinct)
+    with weights g = G[a, t:t+6], h = G[a + 1, t:t+6]: dest[0] += sum g_i u_i,
+    dest[1] += sum h_i u_i (u before its step), u_i += g_i x + h_i y, in one pass."""
+    u0, u1, u2, u3, u4, u5, g0, g1, g2, g3, g4, g5, h0, h1, h2, h3, h4, h5 = pair_block(targets, G, a, t)
+    for k in range(W.shape[1]):
+        x = W[c0, k]
+        y = W[c1, k]
+        p0, p1, p2, p3, p4, p5 = Wp[u0, k], Wp[u1, k], Wp[u2, k], Wp[u3, k], Wp[u4, k], Wp[u5, k]
+        dest[0, k] += g0 * p0 + g1 * p1 + g2 * p2 + g3 * p3 + g4 * p4 + g5 * p5
+        dest[1, k] += h0 * p0 + h1 * p1 + h2 * p2 + h3 * p3 + h4 * p4 + h5 * p5
+        Wp[u0, k] = p0 + g0 * x + h0 * y
+        Wp[u1, k] = p1 + g1 * x + h1 * y
+        Wp[u2, k] = p2 + g2 * x + h2 * y
+        Wp[u3, k] = p3 + g3 * x + h3 * y
+        Wp[u4, k] = p4 + g4 * x + h4 * y
+        Wp[u5, k] = p5 + g5 * x + h5 * y
 
 
 # --- steps of the span loop (see span.run_span; registered in registry) ---------
@@ -98,8 +160,15 @@ def sg_hs_window(b, s, sentence, n, i, lo, hi, alpha, with_loss, state):
     m = gather_contexts(sentence, i, lo, hi, s.contexts)
     if m == 0:
         return 0.0, 0
-    loss = sg_hs_window_step(b.W, b.Wp, s.contexts, m, b.points[centre], b.codes[centre], b.code_lengths[centre],
-                             alpha, s.targets, s.G, s.LW, s.grad_out, s.neu1e, with_loss)
+    points, codes, length = b.points[centre], b.codes[centre], b.code_lengths[centre]
+    if b.hot_rows == 0:
+        loss = sg_hs_window_step(b.W, b.Wp, s.contexts, m, points, codes, length, alpha, s.targets, s.G, s.LW,
+                                 s.grad_out, s.neu1e, with_loss)
+    else:
+        stage_path(b.Wp, s.hot, b.hot_rows, points, length, s.path)
+        loss = sg_hs_window_step(b.W, s.hot, s.contexts, m, s.path, codes, length, alpha, s.targets, s.G, s.LW,
+                                 s.grad_out, s.neu1e, with_loss)
+        unstage_path(b.Wp, s.hot, b.hot_rows, points, length)
     return loss, m
 
 
@@ -110,11 +179,18 @@ def sg_hs_pair(b, s, sentence, n, i, lo, hi, alpha, with_loss, state):
     points, codes, length = b.points[centre], b.codes[centre], b.code_lengths[centre]
     loss = 0.0
     pairs = 0
-    for j in range(lo, hi):
-        if j == i:
-            continue
-        loss += sg_hs_step(b.W, b.Wp, sentence[j], points, codes, length, alpha, s.neu1e[0], with_loss)
-        pairs += 1
+    if b.hot_rows == 0:
+        for j in range(lo, hi):
+            if j != i:
+                loss += sg_hs_step(b.W, b.Wp, sentence[j], points, codes, length, alpha, s.neu1e[0], with_loss)
+                pairs += 1
+    else:
+        stage_path(b.Wp, s.hot, b.hot_rows, points, length, s.path)
+        for j in range(lo, hi):
+            if j != i:
+                loss += sg_hs_step(b.W, s.hot, sentence[j], s.path, codes, length, alpha, s.neu1e[0], with_loss)
+                pairs += 1
+        unstage_path(b.Wp, s.hot, b.hot_rows, points, length)
     return loss, pairs
 
 
@@ -125,6 +201,13 @@ def cbow_hs(b, s, sentence, n, i, lo, hi, alpha, with_loss, state):
     m = gather_contexts(sentence, i, lo, hi, s.contexts)
     if m == 0:
         return 0.0, 0
-    loss = cbow_hs_step(b.W, b.Wp, s.contexts, m, b.points[centre], b.codes[centre], b.code_lengths[centre], alpha,
-                        b.cbow_mean, s.neu1e[1], s.neu1e[0], with_loss)
+    points, codes, length = b.points[centre], b.codes[centre], b.code_lengths[centre]
+    if b.hot_rows == 0:
+        loss = cbow_hs_step(b.W, b.Wp, s.contexts, m, points, codes, length, alpha, b.cbow_mean, s.neu1e[1],
+                            s.neu1e[0], with_loss)
+    else:
+        stage_path(b.Wp, s.hot, b.hot_rows, points, length, s.path)
+        loss = cbow_hs_step(b.W, s.hot, s.contexts, m, s.path, codes, length, alpha, b.cbow_mean, s.neu1e[1],
+                            s.neu1e[0], with_loss)
+        unstage_path(b.Wp, s.hot, b.hot_rows, points, length)
     return loss, 1

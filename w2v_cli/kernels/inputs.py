@@ -22,7 +22,10 @@ step       loss_every (the loss is measured on 1 in loss_every centre words),
            stop_within_sentence (publish and check the stop flag after every
            centre word: for slow steps), ahead (negatives the span loop draws one
            centre word ahead into targets[1:]; 0: the step draws its own),
-           scores_len (length of the per-thread score buffer)
+           scores_len (length of the per-thread score buffer), hot_rows /
+           hot_every (hierarchical softmax with several threads: each thread
+           trains private copies of the top hot_rows inner nodes and merges them
+           every hot_every centre words, see hot_rows.py; 0 rows: all shared)
 threads    spans (T x 2 int64: next position, end), states (uint64 RNG state of
            thread t at t * PAD), progress / loss_acc / pair_acc (words read, loss
            sum, positive pairs of this epoch at t * PAD), stop (int32[1]: set to
@@ -36,6 +39,16 @@ from typing import NamedTuple, Optional
 import numpy as np
 
 from .stream import PAD
+
+# Hierarchical softmax with several threads: the top HOT_ROWS inner nodes of the
+# Huffman tree are private to each thread, the sixteenth nearest the root merged
+# every HOT_EVERY centre words, deeper ones less often (see hot_rows.py).  On GCIDE
+# the top 1,024 nodes are 10.5 of a path's 13.8 nodes.  Two threads, quiet machine
+# (bench_kernel --loss hs --threads 1,2 --hot-rows 0,1024): skip-gram window 2.53
+# s/epoch with them private against 5.52 s all shared (4.95 against 10.97 CPU s;
+# one thread 4.25 s), --batch pair 4.10 against 7.54 s, CBOW 1.27 against 1.66 s.
+HOT_ROWS = 1024
+HOT_EVERY = 64
 
 
 class EpochInputs(NamedTuple):
@@ -60,6 +73,8 @@ class EpochInputs(NamedTuple):
     stop_within_sentence: bool
     ahead: int
     scores_len: int
+    hot_rows: int
+    hot_every: int
     spans: np.ndarray
     states: np.ndarray
     progress: np.ndarray
@@ -97,7 +112,8 @@ class HuffmanTables(NamedTuple):
 def epoch_inputs(stream, counts, W, Wp, opts, *, threads: int = 1, total_words: Optional[int] = None,
                  words_before: int = 0, thread_state: Optional[ThreadState] = None,
                  stop: Optional[np.ndarray] = None, hs: Optional[HuffmanTables] = None,
-                 words_offset: Optional[np.ndarray] = None) -> EpochInputs:
+                 words_offset: Optional[np.ndarray] = None, hot_rows: Optional[int] = None,
+                 hot_every: int = HOT_EVERY) -> EpochInputs:
     """The bundle for training ``W``/``Wp`` (updated in place) on ``stream`` with
     the options ``opts`` (a TrainOptions; its model/loss/batch pick the step's
     settings from the registry) and the vocabulary ``counts``.
@@ -106,7 +122,9 @@ def epoch_inputs(stream, counts, W, Wp, opts, *, threads: int = 1, total_words: 
     ``thread_state`` (arrays shared with the caller, e.g. a checkpoint's) to
     fresh zeros for ``threads`` threads; ``hs`` to the Huffman tree of ``counts``
     for --loss hs (empty tables otherwise);
-    ``words_offset`` to a zero counter.  Call :func:`start_epoch` before each
+    ``words_offset`` to a zero counter; ``hot_rows`` to HOT_ROWS private
+    top nodes per thread when the registry entry asks for them and there are
+    several threads (0 otherwise; one thread has nobody to share with).  Call :func:`start_epoch` before each
     fresh epoch.
     """
     from ..sampling import build_alias, keep_probabilities, noise_weights, pack_alias
@@ -126,6 +144,11 @@ def epoch_inputs(stream, counts, W, Wp, opts, *, threads: int = 1, total_words: 
         # Built from the vocabulary's counts, which are the same on every MPI rank.
         from ..huffman import huffman_tables
         hs = huffman_tables(counts) if opts.loss == "hs" else HuffmanTables.empty()
+    if hs.code_lengths.shape[0] == 0:
+        hot_rows = 0  # no tree, no top nodes
+    elif hot_rows is None:
+        hot_rows = HOT_ROWS if entry.private_top_nodes and threads_.spans.shape[0] > 1 else 0
+    hot_rows = min(int(hot_rows), Wp.shape[0])
     return EpochInputs(
         W=W, Wp=Wp, stream=stream, keep=keep_probabilities(counts, opts.sample),
         noise=pack_alias(*build_alias(noise_weights(counts, opts.ns_exponent))),
@@ -138,6 +161,7 @@ def epoch_inputs(stream, counts, W, Wp, opts, *, threads: int = 1, total_words: 
         stop_within_sentence=bool(entry.stop_within_sentence),
         ahead=int(opts.negative) if entry.draws_ahead else 0,
         scores_len=int(Wp.shape[0]) if entry.needs_scores else 0,
+        hot_rows=hot_rows, hot_every=max(1, int(hot_every)),
         spans=threads_.spans, states=threads_.states, progress=threads_.progress,
         loss_acc=threads_.loss_acc, pair_acc=threads_.pair_acc,
         stop=stop if stop is not None else np.zeros(1, np.int32))

@@ -117,6 +117,7 @@ class Entry:
     stop_within_sentence: bool = False  # publish and check the stop flag after every centre word
     draws_ahead: bool = False  # the span loop draws the negatives, one centre word ahead
     needs_scores: bool = False  # a V-long score buffer per thread
+    private_top_nodes: bool = False  # with several threads, each trains its own copy of W''s top rows (hot_rows.py)
 
 
 # Every (model, loss, batch) the options accept.  The full softmax trains pair
@@ -132,9 +133,12 @@ STEPS = {
     # One step per centre word, its negatives drawn per centre word as word2vec.c does.
     ("cbow", "ns", "window"): Entry("CBOW, negative sampling", epoch_cbow_ns, draws_ahead=True),
     # Hierarchical softmax: a window's context rows share the centre word's path.
-    ("skipgram", "hs", "window"): Entry("skip-gram, hierarchical softmax, one path per window", epoch_sg_hs_window),
-    ("skipgram", "hs", "pair"): Entry("skip-gram, hierarchical softmax, per pair", epoch_sg_hs_pair),
-    ("cbow", "hs", "window"): Entry("CBOW, hierarchical softmax", epoch_cbow_hs),
+    # Every path starts at the root: the threads keep private copies of the top nodes.
+    ("skipgram", "hs", "window"): Entry("skip-gram, hierarchical softmax, one path per window", epoch_sg_hs_window,
+                                        private_top_nodes=True),
+    ("skipgram", "hs", "pair"): Entry("skip-gram, hierarchical softmax, per pair", epoch_sg_hs_pair,
+                                      private_top_nodes=True),
+    ("cbow", "hs", "window"): Entry("CBOW, hierarchical softmax", epoch_cbow_hs, private_top_nodes=True),
 }
 
 

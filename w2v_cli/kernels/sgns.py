@@ -187,16 +187,22 @@ def _gradients_pair(W, c0, c1, Wp, targets, G, a, grad_out, first):
         grad_out[3, k], grad_out[4, k], grad_out[5, k] = d3, d4, d5
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def pair_block(targets, G, a, t):
+    """The block of six output rows at ``t`` and the weights of context rows
+    ``a`` and ``a + 1`` for them: (u0..u5, g0..g5, h0..h5)."""
+    return (targets[t], targets[t + 1], targets[t + 2], targets[t + 3], targets[t + 4], targets[t + 5],
+            G[a, t], G[a, t + 1], G[a, t + 2], G[a, t + 3], G[a, t + 4], G[a, t + 5],
+            G[a + 1, t], G[a + 1, t + 1], G[a + 1, t + 2], G[a + 1, t + 3], G[a + 1, t + 4], G[a + 1, t + 5])
+
+
 @njit(cache=True, error_model="numpy", fastmath=True, inline="always")
 def _gradients_pair_into(W, c0, c1, Wp, targets, t, G, a, grad_out, dest):
     """:func:`_gradients_pair` for the block of output rows at ``t`` of a longer
     target list: grad_out[t+i] += g[i] x + h[i] y, and the context rows' steps are
     added to dest[0] and dest[1] (applied by the caller once every block has
     used x and y)."""
-    u0, u1, u2, u3, u4, u5 = targets[t], targets[t + 1], targets[t + 2], targets[t + 3], targets[t + 4], targets[t + 5]
-    g0, g1, g2, g3, g4, g5 = G[a, t], G[a, t + 1], G[a, t + 2], G[a, t + 3], G[a, t + 4], G[a, t + 5]
-    h0, h1, h2 = G[a + 1, t], G[a + 1, t + 1], G[a + 1, t + 2]
-    h3, h4, h5 = G[a + 1, t + 3], G[a + 1, t + 4], G[a + 1, t + 5]
+    u0, u1, u2, u3, u4, u5, g0, g1, g2, g3, g4, g5, h0, h1, h2, h3, h4, h5 = pair_block(targets, G, a, t)
     for k in range(W.shape[1]):
         x = W[c0, k]
         y = W[c1, k]
@@ -241,9 +247,9 @@ def _error(score, label, weight):
 
 
 @njit(cache=True, error_model="numpy", fastmath=True, inline="always")
-def _errors(G, a, n_targets, LW, rate, with_loss):
+def _errors(G, a, n_targets, n_cols, LW, rate, with_loss):
     """Scores G[a, t] become G[a, t] = rate * LW[1, t] * (LW[0, t] - sigma(G[a, t]))
-    for every column t of LW: LW[0] holds the labels, LW[1] 1, or 0 for a
+    for the first ``n_cols`` columns (a multiple of LANES): LW[0] holds the labels, LW[1] 1, or 0 for a
     skipped column (padding, columns past the targets, and a negative equal to
     the positive, as in word2vec.c).  Returns the pairs' -J over the columns
     not skipped (0 unless ``with_loss``); the mask is kept apart from the rate
@@ -256,7 +262,7 @@ def _errors(G, a, n_targets, LW, rate, with_loss):
                 x = min(max(G[a, t], -MAX_SCORE), MAX_SCORE)
                 # -log sigma(x) = log(1 + e^-x); -log(1 - sigma(x)) = x + log(1 + e^-x)
                 loss += np.log(np.float32(1.0) + expf(-x)) + (np.float32(1.0) - LW[0, t]) * x
-    for t in range(LW.shape[1]):  # a run-time length, so LLVM vectorises the loop
+    for t in range(n_cols):  # a run-time length, so LLVM vectorises the loop
         G[a, t] = _error(G[a, t], LW[0, t], LW[1, t] * rate)
     return loss
 
@@ -300,6 +306,8 @@ def window_update(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, LW,
     multiple of BLOCK and LW holds their labels and mask (so hierarchical
     softmax, whose targets are a Huffman path, shares it)."""
     n_pad = -(-n_targets // BLOCK) * BLOCK
+    # The sigmoid loop's columns: those of this window's targets, not the longest path's.
+    n_cols = min(-(-n_pad // LANES) * LANES, LW.shape[1])
     rate = np.float32(alpha)  # float32, so the sigmoid loop stays in float32
     loss = 0.0
     a = 0
@@ -310,8 +318,8 @@ def window_update(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, LW,
         # grad_out below, measured slower: 1.82 against 1.65 s/epoch.)
         while a + 1 < n_contexts:
             _scores_pair(W, contexts[a], contexts[a + 1], Wp, targets, 0, G, a)
-            loss += _errors(G, a, n_targets, LW, rate, with_loss)
-            loss += _errors(G, a + 1, n_targets, LW, rate, with_loss)
+            loss += _errors(G, a, n_targets, n_cols, LW, rate, with_loss)
+            loss += _errors(G, a + 1, n_targets, n_cols, LW, rate, with_loss)
             if a == 0:
                 _gradients_pair(W, contexts[a], contexts[a + 1], Wp, targets, G, a, grad_out, True)
             else:
@@ -326,8 +334,8 @@ def window_update(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, LW,
             c0, c1 = contexts[a], contexts[a + 1]
             for t in range(0, n_pad, BLOCK):
                 _scores_pair(W, c0, c1, Wp, targets, t, G, a)
-            loss += _errors(G, a, n_targets, LW, rate, with_loss)
-            loss += _errors(G, a + 1, n_targets, LW, rate, with_loss)
+            loss += _errors(G, a, n_targets, n_cols, LW, rate, with_loss)
+            loss += _errors(G, a + 1, n_targets, n_cols, LW, rate, with_loss)
             neu1e[:] = 0.0
             for t in range(0, n_pad, BLOCK):
                 _gradients_pair_into(W, c0, c1, Wp, targets, t, G, a, grad_out, neu1e)
@@ -340,7 +348,7 @@ def window_update(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, LW,
         c = contexts[b]
         for t in range(0, n_pad, BLOCK):
             _scores(W, c, Wp, targets, t, G, b)
-        loss += _errors(G, b, n_targets, LW, rate, with_loss)
+        loss += _errors(G, b, n_targets, n_cols, LW, rate, with_loss)
         if n_pad == BLOCK:
             _gradients(W, c, Wp, targets, 0, G, b, grad_out, W, c)
         else:

@@ -23,6 +23,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from .hot_rows import hot_begin, hot_sync, synced_rows
 from .prefetch import prefetch_row
 from .rng import alias_draw, below
 from .stream import MAX_SENTENCE, PAD, learning_rate, read_sentence, window_bounds, words_done
@@ -55,6 +56,9 @@ class Scratch(NamedTuple):
     grad_out: np.ndarray  # [padded targets, D]: summed output-row gradients
     neu1e: np.ndarray  # [2, D]: input-gradient row (0) and a combined input row (1, CBOW)
     scores: np.ndarray  # [scores_len]: full-softmax scores
+    path: np.ndarray  # int64 [padded]: a Huffman path's rows in ``hot``
+    hot: np.ndarray  # [hot_rows + longest path, D]: private top nodes, then a staging block (see hot_rows)
+    hot_base: np.ndarray  # [hot_rows, D]: the private rows' values at the last sync
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
@@ -68,7 +72,9 @@ def new_scratch(b):
                    np.empty(b.ahead + 1, dtype=np.int64), np.empty(2 * b.window, dtype=np.int64),
                    np.zeros((2 * b.window, n_cols), dtype=b.W.dtype), np.empty((2, n_cols), dtype=b.W.dtype),
                    np.empty((n_pad, dim), dtype=b.W.dtype), np.empty((2, dim), dtype=b.W.dtype),
-                   np.empty(b.scores_len, dtype=b.W.dtype))
+                   np.empty(b.scores_len, dtype=b.W.dtype), np.empty(n_pad, dtype=np.int64),
+                   np.empty((b.hot_rows + b.codes.shape[1] if b.hot_rows > 0 else 0, dim), dtype=b.W.dtype),
+                   np.empty((b.hot_rows, dim), dtype=b.W.dtype))
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
@@ -114,6 +120,10 @@ def run_span(b, s, tid, step):
     n_ahead = b.ahead
     points, code_lengths = b.points, b.code_lengths
     n_paths = code_lengths.shape[0]
+    n_hot = b.hot_rows
+    first_hot = Wp.shape[0] - n_hot  # rows from here on are private to the thread (see hot_rows)
+    since_sync = 0
+    syncs = 0
     loss_every = b.loss_every
     report_every = b.report_every
     window = b.window
@@ -129,6 +139,8 @@ def run_span(b, s, tid, step):
     end = spans[tid, 1]
     if stop[0] != 0:
         end = pos  # stopped before it started
+    if n_hot > 0:
+        hot_begin(Wp, s.hot, s.hot_base)
     while pos < end:
         if words - reported >= report_every:
             progress[slot] = words
@@ -167,18 +179,27 @@ def run_span(b, s, tid, step):
                 # nodes are rarely in cache) and the row entering the window.
                 nxt = sentence[i + 1]
                 for j in range(code_lengths[nxt]):
-                    prefetch_row(Wp, points[nxt, j])
+                    if points[nxt, j] < first_hot:
+                        prefetch_row(Wp, points[nxt, j])
                 if i + 1 + window < n:
                     prefetch_row(W, sentence[i + 1 + window])
             step_loss, step_pairs = step(b, s, sentence, n, i, lo, hi, alpha, with_loss, state)
             loss += loss_every * step_loss
             pairs += step_pairs
+            if n_hot > 0:
+                since_sync += 1
+                if since_sync >= b.hot_every:
+                    syncs += 1
+                    hot_sync(Wp, s.hot, s.hot_base, synced_rows(n_hot, syncs))
+                    since_sync = 0
             if b.stop_within_sentence:
                 loss_acc[slot] = loss
                 pair_acc[slot] = pairs
                 if stop[0] != 0:
                     end = pos  # give up the rest of the sentence and the span
                     break
+    if n_hot > 0:
+        hot_sync(Wp, s.hot, s.hot_base, n_hot)
     progress[slot] = words
     loss_acc[slot] = loss
     pair_acc[slot] = pairs
