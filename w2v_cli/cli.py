@@ -34,8 +34,6 @@ def _start_numba() -> None:
     with the garbage collector off, then freeze what that made: about a million
     long-lived objects and no garbage, which the collector would otherwise walk
     again and again during start-up (0.1 s of every `w2v train`)."""
-    import gc
-
     from . import jit
 
     jit.configure()  # before Numba compiles or loads anything (see w2v_cli.jit)
