@@ -283,3 +283,44 @@ def test_private_rows_nearest_the_root_merge_most_often():
     assert [synced_rows(1024, c) for c in range(1, 17)] == [64, 64, 64, 256] * 3 + [64, 64, 64, 1024]
     assert synced_rows(1024, 32) == 1024 and synced_rows(1024, 64) == 1024  # never more than there are
     assert [synced_rows(5, c) for c in (1, 4, 16)] == [1, 4, 5]
+
+
+def test_merges_and_staged_rows_keep_what_others_wrote():
+    """hot_sync merges only the rows nearest the root it is asked for, adding the
+    private steps to whatever the shared rows hold now; a staged row's step is
+    added to W' after the step, so what another thread wrote meanwhile stays."""
+    from w2v_cli.kernels.hot_rows import hot_begin, hot_sync, stage_path, unstage_path
+
+    rng = np.random.default_rng(5)
+    Wp = rng.normal(size=(10, 4)).astype(np.float32)
+    hot = np.full((4 + 2 * 3, 4), np.nan, np.float32)  # 4 private rows (W' rows 6..9), paths up to 3 nodes
+    base = np.full((4, 4), np.nan, np.float32)
+    hot_begin(Wp, hot, base)
+    np.testing.assert_array_equal(hot[:4], Wp[6:])
+    np.testing.assert_array_equal(base, Wp[6:])
+
+    step, other = rng.normal(size=(2, 4, 4)).astype(np.float32)
+    hot[:4] += step  # this thread's private steps
+    before = Wp.copy()
+    Wp[6:] += other  # another thread's merged steps
+    private_before = hot[:2].copy()
+    hot_sync(Wp, hot, base, 2)  # the two rows nearest the root (W' rows 8 and 9)
+    np.testing.assert_allclose(Wp[8:], before[8:] + other[2:] + step[2:], rtol=1e-6)
+    np.testing.assert_array_equal(Wp[6:8], before[6:8] + other[:2])  # not merged this time
+    np.testing.assert_array_equal(hot[2:4], Wp[8:])
+    np.testing.assert_array_equal(base[2:4], Wp[8:])
+    np.testing.assert_array_equal(hot[:2], private_before)
+
+    points = np.array([9, 2, 5], np.int32)  # the root's row is private, rows 2 and 5 are staged
+    path = np.zeros(3, np.int64)
+    stage_path(Wp, hot, 4, points, 3, path)
+    assert path.tolist() == [3, 5, 6]
+    np.testing.assert_array_equal(hot[[5, 6]], Wp[[2, 5]])
+    hot[5] += 1.0  # the step
+    hot[6] -= 0.5
+    Wp[2] += 10.0  # another thread, meanwhile
+    expected = Wp.copy()
+    expected[2] += 1.0
+    expected[5] -= 0.5
+    unstage_path(Wp, hot, 4, points, 3)
+    np.testing.assert_allclose(Wp, expected, rtol=1e-6)

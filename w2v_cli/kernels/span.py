@@ -57,7 +57,7 @@ class Scratch(NamedTuple):
     neu1e: np.ndarray  # [2, D]: input-gradient row (0) and a combined input row (1, CBOW)
     scores: np.ndarray  # [scores_len]: full-softmax scores
     path: np.ndarray  # int64 [padded]: a Huffman path's rows in ``hot``
-    hot: np.ndarray  # [hot_rows + longest path, D]: private top nodes, then a staging block (see hot_rows)
+    hot: np.ndarray  # [hot_rows + 2 longest path, D]: private top nodes, a staging block, its copy (hot_rows)
     hot_base: np.ndarray  # [hot_rows, D]: the private rows' values at the last sync
 
 
@@ -73,7 +73,7 @@ def new_scratch(b):
                    np.zeros((2 * b.window, n_cols), dtype=b.W.dtype), np.empty((2, n_cols), dtype=b.W.dtype),
                    np.empty((n_pad, dim), dtype=b.W.dtype), np.empty((2, dim), dtype=b.W.dtype),
                    np.empty(b.scores_len, dtype=b.W.dtype), np.empty(n_pad, dtype=np.int64),
-                   np.empty((b.hot_rows + b.codes.shape[1] if b.hot_rows > 0 else 0, dim), dtype=b.W.dtype),
+                   np.empty((b.hot_rows + 2 * b.codes.shape[1] if b.hot_rows > 0 else 0, dim), dtype=b.W.dtype),
                    np.empty((b.hot_rows, dim), dtype=b.W.dtype))
 
 
