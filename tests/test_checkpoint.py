@@ -30,6 +30,18 @@ def test_resume_refuses_another_corpus(tmp_path):
         train(sents[:50], resume=str(ck), progress=False)
 
 
+@pytest.mark.parametrize("loss, floor", [("ns", 0.025 / 5), ("hs", 1e-4)])
+def test_checkpoint_keeps_the_resolved_final_rate(tmp_path, loss, floor):
+    """The default floor is written out resolved, so a resume keeps the run's
+    schedule even if the default changes (as it did for --loss hs)."""
+    from w2v_cli import checkpoint
+
+    ck = tmp_path / "run.ckpt"
+    train(planted_sentences(n_sentences=50), checkpoint=str(ck), loss=loss, **{**OPTS, "epochs": 1})
+    opts = checkpoint.load(ck)[2]
+    assert opts.min_alpha == pytest.approx(floor) and opts.final_alpha == pytest.approx(floor)
+
+
 def test_garbage_checkpoint_is_a_clean_error(tmp_path):
     bad = tmp_path / "bad.ckpt"
     bad.write_bytes(b"PK\x03\x04 not really a zip")

@@ -58,8 +58,11 @@ def save(path, state: LoopState, vocab: Vocab, opts: TrainOptions, corpus_info: 
         history=np.asarray(state.history, np.float64), pair_history=np.asarray(state.pair_history, np.int64),
         vocab_words=np.frombuffer("\n".join(vocab.words).encode("utf-8"), dtype=np.uint8),
         vocab_counts=vocab.counts,
+        # The final rate resolved, so a resume keeps this run's schedule even if a
+        # later version changes the default floor.
         meta=_text({"format": FORMAT, "epoch": state.epoch, "in_epoch": state.in_epoch,
-                    "options": dataclasses.asdict(opts), "corpus": corpus_info}),
+                    "options": {**dataclasses.asdict(opts), "min_alpha": opts.final_alpha},
+                    "corpus": corpus_info}),
     )
     with atomic_write(path, "wb") as fh:
         np.savez(fh, **arrays)
