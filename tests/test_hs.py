@@ -235,17 +235,8 @@ def test_negative_is_unused_by_hs_and_may_be_zero(planted):
         train(planted[:300], **{**opts, "loss": "ns", "negative": 0})
 
 
-def _planted_ids(sentences):
-    """The id stream (-1 after each sentence) and counts of ``sentences``, ids by descending count."""
-    words, counts = np.unique([w for s in sentences for w in s], return_counts=True)
-    order = np.argsort(-counts, kind="stable")
-    index = {w: i for i, w in enumerate(words[order])}
-    stream = np.array([x for s in sentences for x in [index[w] for w in s] + [-1]], np.int32)
-    return stream, counts[order]
-
-
 @pytest.mark.parametrize("model, batch", [("skipgram", "window"), ("skipgram", "pair"), ("cbow", "window")])
-def test_private_top_nodes_change_only_rounding_with_one_thread(planted, model, batch):
+def test_private_top_nodes_change_only_rounding_with_one_thread(planted, model, batch, tmp_path):
     """The threads' private copies of the top inner nodes (hot_rows.py), with a
     few of them private and the rest staged from W', merged every 3 centre
     words: with one thread nobody else writes W', so the result is the shared
@@ -253,10 +244,11 @@ def test_private_top_nodes_change_only_rounding_with_one_thread(planted, model, 
     from w2v_cli.kernels import registry
     from w2v_cli.kernels.inputs import epoch_inputs, start_epoch
     from w2v_cli.options import TrainOptions
-    from w2v_cli.prepare import init_vectors
+    from w2v_cli.prepare import init_vectors, prepare_stream
 
-    stream, counts = _planted_ids(planted[:400])
-    opts = TrainOptions(model=model, loss="hs", batch=batch, dim=16, epochs=2, seed=3).validate()
+    opts = TrainOptions(model=model, loss="hs", batch=batch, dim=16, epochs=2, seed=3, min_count=1).validate()
+    vocab, stream, train_words, _, _ = prepare_stream(planted[:400], opts, None, str(tmp_path))
+    counts = vocab.counts
     kernel = registry.select(model, "hs", batch).epoch
     runs = []
     for hot_rows in (0, 5):
@@ -264,7 +256,7 @@ def test_private_top_nodes_change_only_rounding_with_one_thread(planted, model, 
         b = epoch_inputs(stream, counts, W, Wp, opts, threads=1, hot_rows=hot_rows, hot_every=3)
         assert b.hot_rows == hot_rows
         for epoch in range(2):
-            kernel(start_epoch(b, epoch, 3, epoch * int((stream >= 0).sum())))
+            kernel(start_epoch(b, epoch, 3, epoch * train_words))
         runs.append((W, Wp))
     (W0, Wp0), (W1, Wp1) = runs
     assert np.abs(Wp0).max() > 0.1  # trained, not the zero start

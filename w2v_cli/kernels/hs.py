@@ -29,8 +29,8 @@ from numba import njit
 
 from .cbow import combine_contexts, spread_to_contexts
 from .hot_rows import stage_path, unstage_path
-from .sgns import _errors, _scores_pair, pair_block, target_update, window_update
-from .span import BLOCK, LANES, gather_contexts
+from .sgns import _errors, _scores_pair, pair_block, score_cols, target_update, window_update
+from .span import BLOCK, gather_contexts
 
 
 @njit(cache=True, error_model="numpy", fastmath=True, inline="always")
@@ -89,7 +89,7 @@ def sg_hs_window_step(W, Wp, contexts, n_contexts, points, codes, n, alpha, targ
     # thread's.  A one-block path is padded with the root and goes through grad_out.
     for t in range(n_pad):
         targets[t] = points[t] if t < n else (points[t - BLOCK] if n > BLOCK else points[0])
-    n_cols = min(-(-n_pad // LANES) * LANES, LW.shape[1])
+    n_cols = score_cols(n_pad, LW)
     for t in range(n_cols):
         LW[0, t] = 1.0 - codes[t] if t < n else 0.0
         LW[1, t] = 1.0 if t < n else 0.0

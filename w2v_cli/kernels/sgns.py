@@ -300,14 +300,20 @@ def sgns_window_step(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, 
     return window_update(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, LW, grad_out, neu1e, with_loss)
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def score_cols(n_pad, LW):
+    """The sigmoid loop's columns for ``n_pad`` padded targets: a multiple of
+    LANES, those of this window's targets, not the longest path's (LW's)."""
+    return min(-(-n_pad // LANES) * LANES, LW.shape[1])
+
+
 @njit(cache=True, error_model="numpy", fastmath=True, inline="always")
 def window_update(W, Wp, contexts, n_contexts, targets, n_targets, alpha, G, LW, grad_out, neu1e, with_loss):
     """The body of :func:`sgns_window_step` once the targets are padded to a
     multiple of BLOCK and LW holds their labels and mask (so hierarchical
     softmax, whose targets are a Huffman path, shares it)."""
     n_pad = -(-n_targets // BLOCK) * BLOCK
-    # The sigmoid loop's columns: those of this window's targets, not the longest path's.
-    n_cols = min(-(-n_pad // LANES) * LANES, LW.shape[1])
+    n_cols = score_cols(n_pad, LW)
     rate = np.float32(alpha)  # float32, so the sigmoid loop stays in float32
     loss = 0.0
     a = 0
