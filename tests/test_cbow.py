@@ -5,7 +5,11 @@ import numpy as np
 import pytest
 
 from conftest import assert_resume_reproduces, group_precision, planted_sentences
+from numba import njit
+
 from w2v_cli.kernels.cbow import cbow_step
+from w2v_cli.kernels.inputs import epoch_inputs, start_epoch
+from w2v_cli.kernels.span import new_scratch, run_span
 from w2v_cli.options import TrainOptions
 from w2v_cli.train import train
 
@@ -94,6 +98,55 @@ def test_one_thread_is_reproducible_and_seed_matters(planted):
     assert not np.array_equal(a.W, c.W)
     # One positive per centre word with a context: pairs are at most the words read.
     assert 0 < a.pair_history[0] <= a.train_words
+
+
+@njit(inline="always")
+def _record_negatives(b, s, sentence, n, i, lo, hi, alpha, with_loss, state):
+    """A span-loop step that writes (negatives..., position) of each centre word
+    to the next row of Wp (W[0, 0] counts the rows)."""
+    r = np.int64(b.W[0, 0])
+    b.W[0, 0] += 1
+    for d in range(b.negative):
+        b.Wp[r, d] = s.targets[d + 1]
+    b.Wp[r, b.negative] = i
+    return 0.0, 1
+
+
+@njit
+def _record_span(b):
+    run_span(b, new_scratch(b), 0, _record_negatives)
+
+
+@pytest.mark.parametrize("share", [1, 2, 3])
+def test_one_draw_of_negatives_serves_share_consecutive_centre_words(share):
+    """--shared-negatives N: the span loop hands the same K negatives to N
+    consecutive centre words of a sentence, then draws afresh (a new sentence
+    starts a new draw)."""
+    V, K, lengths = 60, 5, [7, 5, 1, 4]
+    stream = np.concatenate([np.append(np.arange(m, dtype=np.int32) + 1, -1) for m in lengths])
+    opts = TrainOptions(model="cbow", negative=K, dim=K + 1, sample=0, shared_negatives=share).validate()
+    W = np.zeros((V, K + 1), np.float32)
+    Wp = np.zeros((V, K + 1), np.float32)
+    b = start_epoch(epoch_inputs(stream, np.full(V, 10), W, Wp, opts), 0, 1, 0)
+    _record_span(b)
+    rows = Wp[:int(W[0, 0])].astype(np.int64)
+    assert list(rows[:, K]) == [i for m in lengths for i in range(m)]
+    starts = np.cumsum([0] + lengths[:-1])
+    for start, m in zip(starts, lengths):
+        for i in range(1, m):
+            same = np.array_equal(rows[start + i, :K], rows[start + i - 1, :K])
+            assert same == (i % share != 0), (start, i)
+    # A fresh draw at every sentence start, and draws are not all alike.
+    for start in starts[1:]:
+        assert not np.array_equal(rows[start, :K], rows[start - 1, :K])
+    assert len({tuple(r) for r in rows[:, :K]}) == sum(-(-m // share) for m in lengths)
+
+
+def test_shared_negatives_default_is_2_for_cbow_with_negatives_only():
+    assert TrainOptions(model="cbow").validate().shared_negatives == 2
+    assert TrainOptions(model="cbow", loss="hs").validate().shared_negatives == 1
+    assert TrainOptions().validate().shared_negatives == 1
+    assert TrainOptions(model="cbow", shared_negatives=1).validate().shared_negatives == 1
 
 
 def test_default_alpha_is_0_05_for_cbow_only():

@@ -42,6 +42,27 @@ def test_checkpoint_keeps_the_resolved_final_rate(tmp_path, loss, floor):
     assert opts.min_alpha == pytest.approx(floor) and opts.final_alpha == pytest.approx(floor)
 
 
+def test_checkpoint_without_shared_negatives_resumes_with_one_draw_per_centre_word(tmp_path):
+    """Checkpoints written before --shared-negatives existed drew negatives for
+    every centre word; a CBOW one must not resume with CBOW's new default of 2."""
+    import json
+
+    from w2v_cli import checkpoint
+
+    ck = tmp_path / "run.ckpt"
+    train(planted_sentences(n_sentences=50), checkpoint=str(ck), model="cbow", **{**OPTS, "epochs": 1})
+    assert checkpoint.load(ck)[2].shared_negatives == 2  # saved resolved
+    with np.load(ck) as z:
+        data = {k: z[k] for k in z.files}
+    meta = json.loads(bytes(data["meta"]).decode())
+    del meta["options"]["shared_negatives"]
+    data["meta"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    old = tmp_path / "old.ckpt"
+    with open(old, "wb") as f:
+        np.savez(f, **data)
+    assert checkpoint.load(old)[2].shared_negatives == 1
+
+
 def test_garbage_checkpoint_is_a_clean_error(tmp_path):
     bad = tmp_path / "bad.ckpt"
     bad.write_bytes(b"PK\x03\x04 not really a zip")

@@ -38,6 +38,7 @@ OUT_OF_RANGE = [
     ("--threads", "-2", "[1, 4096]"),
     ("--threads", "5000", "[1, 4096]"),
     ("--max-vocab", "-1", "[0, inf]"),
+    ("--shared-negatives", "0", "[1, 1000]"),
     ("--ns-exponent", "11", "[-10.0, 10.0]"),
     ("--seed", "-1", "[0, 9223372036854775807]"),
 ]
@@ -45,7 +46,7 @@ OUT_OF_RANGE = [
 NOT_NUMBERS = [
     ("--dim", "abc"), ("--dim", "1.5"), ("--window", "5x"), ("--negative", ""), ("--epochs", "1e3"),
     ("--alpha", "fast"), ("--sample", "1e-3x"), ("--min-count", "two"), ("--threads", "many"),
-    ("--max-vocab", "1.5"), ("--seed", "0x10"),
+    ("--max-vocab", "1.5"), ("--seed", "0x10"), ("--shared-negatives", "two"),
 ]
 
 
@@ -75,6 +76,13 @@ def test_option_out_of_range(workspace, option, value, allowed):
 def test_min_alpha_above_alpha(workspace):
     proc, state = _run(workspace, "--min-alpha", "0.5")
     assert_one_error(proc, "--min-alpha (0.5) must not exceed --alpha (0.025)", code=1)
+    assert_untouched(*state)
+
+
+@pytest.mark.parametrize("extra", [("--loss", "hs"), ("--batch", "pair")])
+def test_shared_negatives_only_where_negatives_are_drawn_ahead(workspace, extra):
+    proc, state = _run(workspace, "--shared-negatives", "2", *extra)
+    assert_one_error(proc, f"--shared-negatives 2 needs --loss ns and --batch window", code=1)
     assert_untouched(*state)
 
 

@@ -42,6 +42,8 @@ def test_every_cli_combination_has_a_kernel_or_one_clear_line(model, loss, batch
         b = epoch_inputs(np.array([0, 1, 2, -1, 3, 4], np.int32), np.arange(1, 6), W, Wp, opts)
         assert isinstance(b, EpochInputs)
         assert b.ahead == (3 if entry.draws_ahead else 0)
+        # One draw serves two CBOW centre words by default; skip-gram shares within its window.
+        assert b.shared_negatives == (2 if (model, loss) == ("cbow", "ns") else 1)
         assert b.scores_len == (5 if entry.needs_scores else 0)
         assert b.total_words == 5 * opts.epochs and b.window == 2 and b.negative == 3
         # Huffman paths for hierarchical softmax only.

@@ -81,7 +81,8 @@ def load(path):
             raise W2VError(f"checkpoint {path} has format {meta.get('format')}, expected {FORMAT}")
         words = bytes(data["vocab_words"]).decode("utf-8").split("\n")
         vocab = Vocab(words, data["vocab_counts"])
-        opts = TrainOptions(**meta["options"]).validate()
+        # Checkpoints from before --shared-negatives drew negatives for every centre word.
+        opts = TrainOptions(**{"shared_negatives": 1, **meta["options"]}).validate()
         state = LoopState(
             W=np.ascontiguousarray(data["W"], np.float32), Wp=np.ascontiguousarray(data["Wp"], np.float32),
             epoch=int(meta["epoch"]), spans=np.ascontiguousarray(data["spans"], np.int64),

@@ -97,6 +97,9 @@ def _is_binary(path: str, fmt: str) -> bool:
               help="ns: negative sampling; hs: hierarchical softmax; softmax: the exact full-softmax skip-gram.")
 @click.option("--batch", type=click.Choice(["pair", "window"]), default="window", show_default=True,
               help="pair: word2vec.c's per-pair updates; window: one set of negatives per window.")
+@click.option("--shared-negatives", type=int, default=None,
+              help="Neighbouring centre words that share one draw of negatives (--loss ns) "
+                   "[default: 2 with --model cbow, else 1].")
 @click.option("--force", is_flag=True, help="Allow --loss softmax with a vocabulary over 50,000 words.")
 @click.option("--save-context", type=click.Path(dir_okay=False), default=None,
               help="Also write the output (context) vectors W' here (--loss hs: the tree's inner nodes).")
@@ -130,10 +133,11 @@ def _is_binary(path: str, fmt: str) -> bool:
               help="Under mpiexec: seconds between merges of the frequent words' rows across ranks.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def train(corpus, output, fmt, dim, window, negative, epochs, alpha, min_alpha, min_count, max_vocab,
-          sample, ns_exponent, threads, seed, model, cbow_sum, loss, batch, force, save_context, save_vocab, read_vocab,
+          sample, ns_exponent, threads, seed, model, cbow_sum, loss, batch, shared_negatives, force, save_context,
+          save_vocab, read_vocab,
           checkpoint, resume, init, init_context, init_vocab, eval_, eval_pairs, eval_analogies, eval_plot,
           sync_period, quiet):
-    """Train skip-gram vectors on CORPUS (text, .gz, .bz2 or .xz; one sentence per line).
+    """Train word vectors (skip-gram or CBOW) on CORPUS (text, .gz, .bz2 or .xz; one sentence per line).
 
     Several files or directories (their files in name order) train as their
     concatenation, each file ending a sentence."""
@@ -143,7 +147,7 @@ def train(corpus, output, fmt, dim, window, negative, epochs, alpha, min_alpha, 
                         min_alpha=min_alpha, min_count=min_count, max_vocab=max_vocab, sample=sample,
                         ns_exponent=ns_exponent, threads=threads, seed=seed, loss=loss,
                         batch=batch, force=force, model=model, cbow_sum=cbow_sum,
-                        sync_period=sync_period).validate()
+                        shared_negatives=shared_negatives, sync_period=sync_period).validate()
     from .corpus import resolve_files
 
     _check_paths(resolve_files(corpus), output, [save_context, save_vocab, checkpoint, eval_plot])

@@ -21,7 +21,8 @@ step       loss_every (the loss is measured on 1 in loss_every centre words),
            report_every (words between progress reports / stop checks),
            stop_within_sentence (publish and check the stop flag after every
            centre word: for slow steps), ahead (negatives the span loop draws one
-           centre word ahead into targets[1:]; 0: the step draws its own),
+           draw ahead into targets[1:]; 0: the step draws its own),
+           shared_negatives (consecutive centre words served by one draw),
            scores_len (length of the per-thread score buffer), hot_rows /
            hot_every (hierarchical softmax with several threads: each thread
            trains private copies of the top hot_rows inner nodes and merges them
@@ -72,6 +73,7 @@ class EpochInputs(NamedTuple):
     report_every: int
     stop_within_sentence: bool
     ahead: int
+    shared_negatives: int
     scores_len: int
     hot_rows: int
     hot_every: int
@@ -160,6 +162,7 @@ def epoch_inputs(stream, counts, W, Wp, opts, *, threads: int = 1, total_words: 
         loss_every=int(entry.loss_every), report_every=int(entry.report_every),
         stop_within_sentence=bool(entry.stop_within_sentence),
         ahead=int(opts.negative) if entry.draws_ahead else 0,
+        shared_negatives=int(opts.shared_negatives) if entry.draws_ahead else 1,
         scores_len=int(Wp.shape[0]) if entry.needs_scores else 0,
         hot_rows=hot_rows, hot_every=max(1, int(hot_every)),
         spans=threads_.spans, states=threads_.states, progress=threads_.progress,

@@ -115,7 +115,7 @@ class Entry:
     loss_every: int = sgns.LOSS_EVERY  # measure the loss on 1 in this many centre words
     report_every: int = 10_000  # words between progress reports and stop checks
     stop_within_sentence: bool = False  # publish and check the stop flag after every centre word
-    draws_ahead: bool = False  # the span loop draws the negatives, one centre word ahead
+    draws_ahead: bool = False  # the span loop draws the negatives, one draw ahead (see --shared-negatives)
     needs_scores: bool = False  # a V-long score buffer per thread
     private_top_nodes: bool = False  # with several threads, each trains its own copy of W''s top rows (hot_rows.py)
 

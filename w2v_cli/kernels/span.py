@@ -14,7 +14,8 @@ it is compiled into the loop, not called through a pointer):
 :class:`Scratch`, ``sentence[:n]`` the kept words, ``i`` the centre position,
 ``[lo, hi)`` its window (``i`` included: skip it), ``state`` the thread's RNG.
 When ``b.ahead`` > 0, ``s.targets[1:b.ahead + 1]`` already holds this centre
-word's negatives.  The step returns the loss of its positives (0 unless
+word's negatives, one draw for every ``b.shared_negatives`` consecutive centre
+words of a sentence (a step must leave them there).  The step returns the loss of its positives (0 unless
 ``with_loss``) and their number.  A step is registered in ``registry``.
 """
 
@@ -118,6 +119,8 @@ def run_span(b, s, tid, step):
     progress, loss_acc, pair_acc, stop, spans = b.progress, b.loss_acc, b.pair_acc, b.stop, b.spans
     sentence, targets, ahead = s.sentence, s.targets, s.ahead
     n_ahead = b.ahead
+    share = b.shared_negatives
+    serves = 0
     points, code_lengths = b.points, b.code_lengths
     n_paths = code_lengths.shape[0]
     n_hot = b.hot_rows
@@ -155,6 +158,7 @@ def run_span(b, s, tid, step):
         if n_ahead > 0 and n > 0:
             for d in range(1, n_ahead + 1):
                 ahead[d] = alias_draw(state, noise)
+            serves = 0  # centre words the draw in targets still serves
         for i in range(n):
             lo, hi = window_bounds(state, i, n, window)
             # A random sample: any rule tied to the position would favour the
@@ -163,14 +167,19 @@ def run_span(b, s, tid, step):
             if loss_every > 1:
                 with_loss = below(state, loss_every) == 0
             if n_ahead > 0:
-                # Negatives are drawn one centre word ahead, so the rows the next
-                # window needs can be fetched while this one is computed.
-                for d in range(1, n_ahead + 1):
-                    targets[d] = ahead[d]
-                if i + 1 < n:
+                # Negatives are drawn one draw ahead, so the rows the next window
+                # needs can be fetched while this one is computed.  A draw serves
+                # ``share`` consecutive centre words of the sentence.
+                if serves == 0:
                     for d in range(1, n_ahead + 1):
-                        ahead[d] = alias_draw(state, noise)
-                        prefetch_row(Wp, ahead[d])
+                        targets[d] = ahead[d]
+                    serves = share
+                    if i + share < n:
+                        for d in range(1, n_ahead + 1):
+                            ahead[d] = alias_draw(state, noise)
+                            prefetch_row(Wp, ahead[d])
+                serves -= 1
+                if i + 1 < n:
                     prefetch_row(Wp, sentence[i + 1])
                     if i + 1 + window < n:
                         prefetch_row(W, sentence[i + 1 + window])
