@@ -44,3 +44,27 @@ def test_editing_a_sibling_module_invalidates_cached_kernels(tmp_path):
     assert _run(root, cache) == 1  # and loads from the cache
     (kernels / "_probe_b.py").write_text(PROBE_B.format(2))  # only the inlined sibling changes
     assert _run(root, cache) == 2
+
+
+def test_cli_start_up_skips_scipy_blas_and_leaves_it_importable():
+    """`w2v train` tells Numba that SciPy's BLAS is missing (0.15-0.2 s of
+    start-up); its kernels still train, and SciPy imports normally afterwards."""
+    code = textwrap.dedent("""
+        import importlib.util, sys
+        import numpy as np
+        from w2v_cli.cli import _start_numba
+        from w2v_cli.train import train
+        _start_numba()
+        r = train([["a", "b", "c", "a", "b"]] * 50, dim=4, epochs=1, min_count=1, sample=0, threads=1,
+                  progress=False)
+        assert np.isfinite(r.W).all() and r.pair_history[0] > 0
+        assert "scipy.linalg" not in sys.modules, "scipy.linalg was imported"
+        assert "scipy.linalg.cython_blas" not in sys.modules  # the stand-in is gone
+        if importlib.util.find_spec("scipy") is not None:
+            import scipy.linalg.cython_blas  # noqa: F401
+        print("ok")
+    """)
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
