@@ -25,6 +25,38 @@ def test_alias_table_is_exact():
     np.testing.assert_allclose(alias_probabilities(prob, alias), target, atol=1e-7)
 
 
+def _vose_with_lists(w):
+    """Vose's method as a Python loop over two lists used as stacks (the reference)."""
+    n = len(w)
+    scaled = w * (n / w.sum())
+    prob = np.ones(n)
+    alias = np.arange(n, dtype=np.int32)
+    small = [i for i in range(n) if scaled[i] < 1.0]
+    large = [i for i in range(n) if scaled[i] >= 1.0]
+    while small and large:
+        s, g = small.pop(), large.pop()
+        prob[s], alias[s] = scaled[s], g
+        scaled[g] = (scaled[g] + scaled[s]) - 1.0
+        (small if scaled[g] < 1.0 else large).append(g)
+    return prob.astype(np.float32), alias
+
+
+@pytest.mark.parametrize("weights", [
+    np.random.default_rng(3).zipf(1.3, 5000).astype(np.float64) ** 0.75,  # a long tail, many ties
+    np.ones(17),  # every column full
+    np.array([1e6, 1.0, 1.0, 1.0]),  # one column takes nearly everything
+    np.array([0.0, 2.0, 0.0, 1.0]),  # zero weights: never drawn
+])
+def test_alias_table_is_the_list_loops_table(weights):
+    """The Numba construction gives exactly the table of the Python loop it
+    replaced, so training draws the same negatives as before."""
+    prob, alias = build_alias(weights)
+    ref_prob, ref_alias = _vose_with_lists(np.asarray(weights, np.float64))
+    np.testing.assert_array_equal(prob, ref_prob)
+    np.testing.assert_array_equal(alias, ref_alias)
+    np.testing.assert_allclose(alias_probabilities(prob, alias), weights / weights.sum(), atol=1e-6)
+
+
 @pytest.mark.parametrize("exponent", [0.75, 0.0])  # 0: every column is full and its own alias
 def test_packed_alias_table_unpacks_to_the_table(exponent):
     counts = np.array([9000, 3000, 1000, 400, 100, 20, 7, 1], dtype=np.int64)

@@ -34,18 +34,12 @@ def build_alias(weights: np.ndarray):
     n = len(w)
     if n == 0 or not np.all(np.isfinite(w)) or w.min() < 0 or w.sum() <= 0:
         raise ValueError("alias table needs finite, non-negative weights with a positive sum")
+    from .kernels.rng import alias_columns
+
     scaled = w * (n / w.sum())
     prob = np.ones(n, dtype=np.float64)
     alias = np.arange(n, dtype=np.int32)
-    small = [i for i in range(n) if scaled[i] < 1.0]
-    large = [i for i in range(n) if scaled[i] >= 1.0]
-    while small and large:
-        s = small.pop()
-        g = large.pop()
-        prob[s] = scaled[s]
-        alias[s] = g
-        scaled[g] = (scaled[g] + scaled[s]) - 1.0
-        (small if scaled[g] < 1.0 else large).append(g)
+    alias_columns(scaled, prob, alias)
     # What is left is 1 up to rounding error: such columns always return themselves.
     return prob.astype(np.float32), alias
 

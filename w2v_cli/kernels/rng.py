@@ -69,3 +69,38 @@ def alias_draw(state, table):
     e = table[col]
     pick = col if (r & _LOW32) < (e >> np.uint64(32)) else e & _LOW32
     return np.int64(pick)
+
+
+@njit(cache=True, error_model="numpy", nogil=True)
+def alias_columns(scaled, prob, alias):
+    """Vose's alias method on ``scaled`` (weights scaled to mean 1; consumed):
+    fills ``prob`` and ``alias`` (which must hold 1.0 and i in column i) for
+    :func:`alias_draw`'s table (``sampling.build_alias``).  Both work lists are
+    stacks, so the table is the one a Python loop over lists would build.  A
+    Python loop took 45 ms for 44,000 words; vocabularies of millions are common."""
+    n = scaled.shape[0]
+    small = np.empty(n, np.int64)
+    large = np.empty(n, np.int64)
+    n_small = 0
+    n_large = 0
+    for i in range(n):
+        if scaled[i] < 1.0:
+            small[n_small] = i
+            n_small += 1
+        else:
+            large[n_large] = i
+            n_large += 1
+    while n_small > 0 and n_large > 0:
+        n_small -= 1
+        s = small[n_small]
+        n_large -= 1
+        g = large[n_large]
+        prob[s] = scaled[s]
+        alias[s] = g
+        scaled[g] = (scaled[g] + scaled[s]) - 1.0
+        if scaled[g] < 1.0:
+            small[n_small] = g
+            n_small += 1
+        else:
+            large[n_large] = g
+            n_large += 1
