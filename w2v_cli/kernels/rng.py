@@ -84,12 +84,7 @@ def alias_columns(scaled, prob, alias):
     n_small = 0
     n_large = 0
     for i in range(n):
-        if scaled[i] < 1.0:
-            small[n_small] = i
-            n_small += 1
-        else:
-            large[n_large] = i
-            n_large += 1
+        n_small, n_large = _push(i, scaled[i], small, large, n_small, n_large)
     while n_small > 0 and n_large > 0:
         n_small -= 1
         s = small[n_small]
@@ -98,9 +93,15 @@ def alias_columns(scaled, prob, alias):
         prob[s] = scaled[s]
         alias[s] = g
         scaled[g] = (scaled[g] + scaled[s]) - 1.0
-        if scaled[g] < 1.0:
-            small[n_small] = g
-            n_small += 1
-        else:
-            large[n_large] = g
-            n_large += 1
+        n_small, n_large = _push(g, scaled[g], small, large, n_small, n_large)
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _push(i, x, small, large, n_small, n_large):
+    """Column i (scaled weight x) onto the small stack if x < 1, else the large
+    one; returns the stacks' new heights."""
+    if x < 1.0:
+        small[n_small] = i
+        return n_small + 1, n_large
+    large[n_large] = i
+    return n_small, n_large + 1
