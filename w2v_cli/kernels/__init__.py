@@ -1,6 +1,6 @@
 """Numba kernels: the only code in w2v that runs per training pair.
 
-``rng``      per-thread random numbers (xorshift64*), uniform floats, alias draws
+``rng``      per-thread random numbers (xorshift64*), uniform floats, the alias table and its draws
 ``stream``   reading sentences (with subsampling) and dynamic windows from the id stream
 ``inputs``   the named bundle of one epoch's inputs (EpochInputs) and its builder
 ``span``     the one per-thread span loop; it calls a step once per centre word
