@@ -9,7 +9,7 @@ period of one kind with a period of the other.
 Here each side's package is imported under its own name (a copy, so the same
 checkout can be two sides with different options) and every side trains its
 own model from the same start on the same id stream, in turn epoch by epoch
-(A B C A B C ...), so the sides' epochs of one round see the same host.  Per round
+(A B C, B C A, ...), so the sides' epochs of one round see the same host.  Per round
 it prints wall and CPU seconds, and at the end each side's median ratio to A
 and its last-epoch loss (the quality figure beside the speed).
 
@@ -43,7 +43,9 @@ def _import_copy(checkout: str, name: str, into: str):
 
 
 def _number(text: str):
-    """An option value from the command line: int, float, or the text itself."""
+    """An option value from the command line: true/false, int, float, or the text itself."""
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
     for kind in (int, float):
         try:
             return kind(text)
@@ -110,7 +112,10 @@ def main(argv=None) -> int:
                               a.threads))
         ratios = [[] for _ in sides]
         for e in range(a.epochs):
-            times = [side.epoch(e) for side in sides]
+            # The order rotates every round, so no side always runs first.
+            order = [(e + j) % len(sides) for j in range(len(sides))]
+            ran = {i: sides[i].epoch(e) for i in order}
+            times = [ran[i] for i in range(len(sides))]
             for i, (w, c) in enumerate(times):
                 ratios[i].append((w / times[0][0], c / times[0][1]))
             print(f"epoch {e + 1}: " + "  ".join(f"{chr(65 + i)} {w:.3f} s (CPU {c:.3f})"

@@ -82,7 +82,7 @@ def test_min_alpha_above_alpha(workspace):
 @pytest.mark.parametrize("extra", [("--loss", "hs"), ("--batch", "pair")])
 def test_shared_negatives_only_where_negatives_are_drawn_ahead(workspace, extra):
     proc, state = _run(workspace, "--shared-negatives", "2", *extra)
-    assert_one_error(proc, f"--shared-negatives 2 needs --loss ns and --batch window", code=1)
+    assert_one_error(proc, "--shared-negatives 2 needs --loss ns and --batch window", code=1)
     assert_untouched(*state)
 
 

@@ -61,7 +61,8 @@ def save(path, state: LoopState, vocab: Vocab, opts: TrainOptions, corpus_info: 
         # The final rate resolved, so a resume keeps this run's schedule even if a
         # later version changes the default floor.
         meta=_text({"format": FORMAT, "epoch": state.epoch, "in_epoch": state.in_epoch,
-                    "options": {**dataclasses.asdict(opts), "min_alpha": opts.final_alpha},
+                    "options": {**dataclasses.asdict(opts), "min_alpha": opts.final_alpha,
+                                "shared_negatives": opts.resolved_shared_negatives},
                     "corpus": corpus_info}),
     )
     with atomic_write(path, "wb") as fh:

@@ -38,23 +38,31 @@ def _start_numba() -> None:
 
     jit.configure()  # before Numba compiles or loads anything (see w2v_cli.jit)
     gc.disable()
-    # Numba looks for BLAS (for np.dot and np.linalg in jitted code) by importing
-    # scipy.linalg when SciPy is installed: 0.15-0.2 s of start-up.  The kernels
-    # use no BLAS, and this process runs no other jitted code, so it is told
-    # SciPy's BLAS is missing (an import of None raises ImportError).
-    blas = "scipy.linalg.cython_blas"
-    hidden = blas not in sys.modules
-    if hidden:
-        sys.modules[blas] = None
     try:
+        _import_numba_without_blas()
         from numba.core.registry import cpu_target
 
         cpu_target.target_context.refresh()
     finally:
-        if hidden:
-            del sys.modules[blas]
         gc.enable()
     gc.freeze()
+
+
+def _import_numba_without_blas() -> None:
+    """Import numba.np.arraymath, the module that looks for BLAS (for np.dot and
+    np.linalg in jitted code) by importing scipy.linalg when SciPy is installed
+    (0.15-0.2 s of start-up), while SciPy's BLAS reads as missing (an import of
+    None raises ImportError).  The kernels use no BLAS, and this process runs
+    no other jitted code; Numba keeps the answer for the rest of the process."""
+    blas = "scipy.linalg.cython_blas"
+    if blas in sys.modules:
+        return  # already imported: nothing to save
+    sys.modules[blas] = None
+    try:
+        import numba.np.arraymath  # noqa: F401
+    finally:
+        if sys.modules.get(blas, 0) is None:
+            del sys.modules[blas]
 
 
 def _check_paths(corpus, output: str, extra_outputs) -> None:
@@ -109,7 +117,7 @@ def _is_binary(path: str, fmt: str) -> bool:
               help="pair: word2vec.c's per-pair updates; window: one set of negatives per window.")
 @click.option("--shared-negatives", type=int, default=None,
               help="Neighbouring centre words that share one draw of negatives (--loss ns) "
-                   "[default: 2 with --model cbow, else 1].")
+                   "[default: 2 with --model cbow --loss ns, else 1; more than 1 needs --batch window].")
 @click.option("--force", is_flag=True, help="Allow --loss softmax with a vocabulary over 50,000 words.")
 @click.option("--save-context", type=click.Path(dir_okay=False), default=None,
               help="Also write the output (context) vectors W' here (--loss hs: the tree's inner nodes).")

@@ -89,8 +89,7 @@ class TrainOptions:
     cbow_sum: bool = False  # CBOW: the sum of the context rows, not their mean
     sync_period: float = 0.05  # MPI only: seconds between merges of the frequent rows (w2v_cli.distributed)
     # Consecutive centre words served by one draw of negatives (--loss ns, --batch
-    # window); None: CBOW_SHARED_NEGATIVES for CBOW, 1 for skip-gram, whose window
-    # already shares one draw among its context words.
+    # window); None: see resolved_shared_negatives.
     shared_negatives: Optional[int] = None
 
     @property
@@ -100,11 +99,21 @@ class TrainOptions:
             return self.min_alpha
         return min(HS_FLOOR, self.alpha) if self.loss == "hs" else self.alpha / FLOOR_DIVISOR
 
+    @property
+    def resolved_shared_negatives(self) -> int:
+        """Centre words per draw of negatives: the option, else CBOW_SHARED_NEGATIVES
+        for CBOW with --loss ns --batch window, else 1 (skip-gram's window already
+        shares one draw among its context words).  Resolved here, not in
+        validate, so options validated for CBOW can be re-used with another loss."""
+        if self.shared_negatives is not None:
+            return self.shared_negatives
+        if self.model == "cbow" and self.loss == "ns" and self.batch == "window":
+            return CBOW_SHARED_NEGATIVES
+        return 1
+
     def validate(self) -> "TrainOptions":
         if self.alpha is None:
             self.alpha = 0.05 if self.model == "cbow" else 0.025
-        if self.shared_negatives is None:
-            self.shared_negatives = CBOW_SHARED_NEGATIVES if self.model == "cbow" and self.loss == "ns" else 1
         for name, (lo, hi, integer) in _RANGES.items():
             value = getattr(self, name)
             if value is None:
@@ -123,7 +132,8 @@ class TrainOptions:
             raise W2VError(f"--batch must be 'pair' or 'window', got {self.batch!r}")
         if self.model not in ("skipgram", "cbow"):
             raise W2VError(f"--model must be 'skipgram' or 'cbow', got {self.model!r}")
-        if self.shared_negatives > 1 and (self.loss != "ns" or self.batch != "window"):
+        # The registry's entries that draw negatives ahead (test_registry checks this rule).
+        if (self.shared_negatives or 1) > 1 and (self.loss != "ns" or self.batch != "window"):
             raise W2VError(f"--shared-negatives {self.shared_negatives} needs --loss ns and --batch window "
                            f"(got --loss {self.loss} --batch {self.batch})")
         if self.negative == 0 and self.loss == "ns":

@@ -162,7 +162,7 @@ def epoch_inputs(stream, counts, W, Wp, opts, *, threads: int = 1, total_words: 
         loss_every=int(entry.loss_every), report_every=int(entry.report_every),
         stop_within_sentence=bool(entry.stop_within_sentence),
         ahead=int(opts.negative) if entry.draws_ahead else 0,
-        shared_negatives=int(opts.shared_negatives) if entry.draws_ahead else 1,
+        shared_negatives=int(opts.resolved_shared_negatives) if entry.draws_ahead else 1,
         scores_len=int(Wp.shape[0]) if entry.needs_scores else 0,
         hot_rows=hot_rows, hot_every=max(1, int(hot_every)),
         spans=threads_.spans, states=threads_.states, progress=threads_.progress,

@@ -2,13 +2,13 @@
 one item of a 1-D array.
 
 The window kernel knows the output rows of the next centre word (its negatives
-are drawn one word ahead) while it works on the current one, so it asks for
+are drawn one draw ahead) while it works on the current one, so it asks for
 them early; rows of rare words otherwise arrive from L3 or memory while the
 core waits.  A row is fetched with intent to write (PREFETCHW on x86): every
 row the kernels prefetch is then written, and a line another thread wrote
 last then arrives owned, not shared first and upgraded on the store.  When the
 host places the two vCPUs far apart, every such line costs a slow transfer:
-CBOW trained 13-15 % faster per epoch in those periods, 3.5 % otherwise
+a CBOW epoch took 0.84 of the time in those periods, 0.965-1.00 otherwise
 (benchmarks/bench_ab.py, README "Threads that share rows").
 """
 

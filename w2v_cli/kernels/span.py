@@ -3,8 +3,9 @@
 :func:`run_span` trains thread ``t``'s share of the id stream: it reads
 sentences (with subsampling), draws each centre word's dynamic window, keeps
 the learning-rate schedule and the progress / loss / pair counters, samples
-the loss on 1 in ``loss_every`` centre words, draws negatives one centre word
-ahead when the step wants them (``b.ahead``), and checks the stop flag.  For
+the loss on 1 in ``loss_every`` centre words, draws negatives one draw ahead
+when the step wants them (``b.ahead``; a draw serves ``b.shared_negatives``
+centre words), and checks the stop flag.  For
 each centre word it calls ``step`` (a Numba function given as an argument, so
 it is compiled into the loop, not called through a pointer):
 
