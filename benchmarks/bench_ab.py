@@ -26,7 +26,6 @@ import shutil
 import statistics
 import sys
 import tempfile
-import time
 
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -71,11 +70,10 @@ class Side:
         self.loss = float("nan")
 
     def epoch(self, e):
-        self.b = self.inputs.start_epoch(self.b, e, self.seed, e * self.train_words)
-        t0, c0 = time.perf_counter(), time.process_time()
-        self.kernel(self.b)
-        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-        self.loss = float(self.b.loss_acc.sum() / max(self.b.pair_acc.sum(), 1))
+        from benchmarks.bench_kernel import timed_epoch
+
+        self.b, wall, cpu, self.loss = timed_epoch(self.kernel, self.inputs.start_epoch, self.b, e, self.seed,
+                                                   self.train_words)
         return wall, cpu
 
 

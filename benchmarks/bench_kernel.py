@@ -74,15 +74,21 @@ def run(stream, counts, train_words, *, dim, threads, mode, epochs, sample, wind
     kernel(idle(b))  # load or compile, outside the clock
     best, best_cpu, mean_loss = float("inf"), float("inf"), float("nan")
     for e in range(epochs):
-        b = start_epoch(b, e, seed, e * train_words)
-        t0, c0 = time.perf_counter(), time.process_time()
-        kernel(b)
-        best = min(best, time.perf_counter() - t0)
-        # CPU seconds of all threads: unlike wall time, barely moved by other
-        # processes taking turns on the cores, still raised by cache-line contention.
-        best_cpu = min(best_cpu, time.process_time() - c0)
-        mean_loss = b.loss_acc.sum() / max(b.pair_acc.sum(), 1)
-    return best, best_cpu, float(mean_loss)
+        b, wall, cpu, mean_loss = timed_epoch(kernel, start_epoch, b, e, seed, train_words)
+        best, best_cpu = min(best, wall), min(best_cpu, cpu)
+    return best, best_cpu, mean_loss
+
+
+def timed_epoch(kernel, start_epoch, b, epoch, seed, train_words):
+    """Epoch ``epoch`` of ``kernel`` on bundle ``b`` (``start_epoch`` from the same
+    package as the bundle): (bundle, wall s, CPU s, mean loss).  CPU seconds of
+    all threads: unlike wall time, barely moved by other processes taking turns
+    on the cores, still raised by cache-line contention."""
+    b = start_epoch(b, epoch, seed, epoch * train_words)
+    t0, c0 = time.perf_counter(), time.process_time()
+    kernel(b)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    return b, wall, cpu, float(b.loss_acc.sum() / max(b.pair_acc.sum(), 1))
 
 
 def main(argv=None) -> int:
