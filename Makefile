@@ -6,7 +6,7 @@ GCIDE := corpora/data/gcide.txt
 TEXT8 := corpora/data/text8.txt
 SYNTH := corpora/data/synth2m.txt
 QUICK := benchmarks/work/gcide-1m.txt
-# full comparison settings (DESIGN.md): dim 100, window 5, negative 5, sample 1e-4, 5 epochs, min-count 5
+# full comparison settings (docs/design.md): dim 100, window 5, negative 5, sample 1e-4, 5 epochs, min-count 5
 BENCH_ARGS := --dim 100 --window 5 --negative 5 --sample 1e-4 --epochs 5 --min-count 5 --threads $(THREADS)
 
 .PHONY: install bench-install test corpus-gcide corpus-text8 corpus-synth peers bench-quick bench bench-scaling bench-kernel demo clean-bench
@@ -51,7 +51,7 @@ bench-quick: bench-install $(QUICK)
 	$(PYTHON) benchmarks/bench_train.py --corpus $(QUICK) --systems w2v,gensim-file --epochs 5 \
 		--sample 1e-4 --threads $(THREADS) --repeats 1
 
-# the full comparison: GCIDE, all systems (peers built if missing), then the scaling run
+# the full comparison: GCIDE, all systems (peers built if missing), then the scaling and kernel runs
 bench: bench-install $(GCIDE)
 	@test -x peers/word2vec/word2vec || bash benchmarks/peers.sh
 	$(PYTHON) benchmarks/bench_train.py --corpus $(GCIDE) $(BENCH_ARGS) \

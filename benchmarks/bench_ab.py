@@ -53,16 +53,28 @@ def _number(text: str):
     return text
 
 
+def _module(pkg, *names):
+    """The first of ``names`` (module paths inside the package) that exists: a
+    side may be a checkout from before the package was split by concern."""
+    for name in names:
+        try:
+            return importlib.import_module(f"{pkg.__name__}.{name}")
+        except ModuleNotFoundError:
+            continue
+    raise ModuleNotFoundError(f"none of {names} in {pkg.__name__}")
+
+
 class Side:
     def __init__(self, pkg, stream, counts, train_words, opts_kw, threads):
         importlib.import_module(pkg.__name__ + ".jit").configure()
-        self.registry = importlib.import_module(pkg.__name__ + ".kernels.registry")
-        self.inputs = importlib.import_module(pkg.__name__ + ".kernels.inputs")
-        options = importlib.import_module(pkg.__name__ + ".options")
-        prepare = importlib.import_module(pkg.__name__ + ".prepare")
-        opts = options.TrainOptions(**opts_kw).validate()
+        self.registry = _module(pkg, "training.kernels.registry", "kernels.registry")
+        self.inputs = _module(pkg, "training.kernels.inputs", "kernels.inputs")
+        options = _module(pkg, "training.options", "options")
+        initial = _module(pkg, "training.initial", "prepare")
+        asked = options.TrainOptions(**opts_kw)
+        opts = asked.resolve() if hasattr(asked, "resolve") else asked.validate()
         self.kernel = self.registry.select(opts.model, opts.loss, opts.batch).epoch
-        W, Wp = prepare.init_vectors(len(counts), opts.dim, opts.seed, opts.output_rows(len(counts)))
+        W, Wp = initial.init_vectors(len(counts), opts.dim, opts.seed, opts.output_rows(len(counts)))
         self.b = self.inputs.epoch_inputs(stream, counts, W, Wp, opts, threads=threads,
                                           total_words=opts.epochs * train_words)
         self.kernel(self.inputs.idle(self.b))  # load or compile, outside the clock

@@ -1,6 +1,6 @@
 """The epoch kernel alone (skip-gram or CBOW, --loss ns or hs): words/s by thread count, dimension and batch mode.
 
-This is the profile behind the window kernel (README, "How it works"): it calls
+This is the profile behind the window kernel (docs/how-it-works.md): it calls
 the registry's epoch kernel (skip-gram, negative sampling, window or pair
 batching) directly on a corpus's id stream, with the bundle
 ``kernels.inputs.epoch_inputs`` builds, so corpus reading, vocabulary building and the Python training loop are
@@ -38,7 +38,7 @@ RESULTS = os.path.join(ROOT, "benchmarks", "results")
 
 
 def load_stream(corpus: str, min_count: int):
-    from w2v_cli import corpus as corpus_mod
+    from w2v_cli.corpus import reference as corpus_mod
 
     counted = corpus_mod.count_words(corpus, min_count, 0)
     with tempfile.TemporaryDirectory() as tmp:
@@ -59,14 +59,14 @@ def run(stream, counts, train_words, *, dim, threads, mode, epochs, sample, wind
     """Fastest epoch's wall and CPU seconds and the last epoch's mean loss."""
     import numba
 
-    from w2v_cli.kernels import registry
-    from w2v_cli.kernels.inputs import HOT_EVERY, epoch_inputs, idle, start_epoch
-    from w2v_cli.options import TrainOptions
-    from w2v_cli.prepare import init_vectors
+    from w2v_cli.training.kernels import registry
+    from w2v_cli.training.kernels.inputs import HOT_EVERY, epoch_inputs, idle, start_epoch
+    from w2v_cli.training.options import TrainOptions
+    from w2v_cli.training.initial import init_vectors
 
     numba.set_num_threads(threads)
     opts = TrainOptions(dim=dim, window=window, negative=negative, epochs=epochs, sample=sample, batch=mode,
-                        seed=seed, loss=loss, model=model).validate()
+                        seed=seed, loss=loss, model=model).resolve()
     kernel = registry.select(opts.model, opts.loss, opts.batch).epoch
     W, Wp = init_vectors(len(counts), dim, seed, opts.output_rows(len(counts)))
     b = epoch_inputs(stream, counts, W, Wp, opts, threads=threads, total_words=epochs * train_words,

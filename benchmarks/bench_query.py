@@ -47,7 +47,7 @@ print(json.dumps([[w, s] for w, s in kv.most_similar(sys.argv[2], topn=10)]))
 
 
 def make_vectors(path: Path, vocab: int, dim: int, seed: int = 0) -> list[str]:
-    from w2v_cli.formats import save_word2vec
+    from w2v_cli.vectors.formats import save_word2vec
 
     rng = np.random.default_rng(seed)
     words = [f"w{i}" for i in range(vocab)]
@@ -73,7 +73,7 @@ def timed(cmd: list[str]) -> tuple[float, str]:
 def load_times(path: Path, repeats: int) -> dict[str, float]:
     from gensim.models import KeyedVectors as GensimKV
 
-    from w2v_cli.query import KeyedVectors
+    from w2v_cli.vectors.keyed import KeyedVectors
 
     path.read_bytes()  # warm the page cache for both
     ours, theirs = [], []

@@ -4,7 +4,7 @@ issue 13 (`w2v train --epochs 1 --save-vocab`: everything but training, and the
 saved vocabulary against a plain whitespace count).
 
 1. In one process, alternating: the Python reader (count_words + encode_corpus)
-   and the native one (prepare_stream) on CORPUS; seconds, words/s, CPU seconds,
+   and the native one (corpus.pipeline.prepare) on CORPUS; seconds, words/s, CPU seconds,
    and whether both give the same vocabulary and id stream.
 2. `w2v train CORPUS --epochs 1 --threads T --save-vocab` in a child: wall time,
    the training time it reports, the rest (start-up, corpus pass, saving), and
@@ -30,17 +30,16 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 
 def python_pass(path, min_count, workdir):
-    from w2v_cli import corpus as C
+    from w2v_cli.corpus import reference as C
     counted = C.count_words(path, min_count)
     stream, words = C.encode_corpus(path, counted, os.path.join(workdir, "py.ids"))
     return counted.vocab, stream, counted.tokens
 
 
 def native_pass(path, min_count, workdir, threads):
-    from w2v_cli import corpus as C
-    vocab, stream, words, tokens, _ = C.prepare_stream([path], os.path.join(workdir, "native.ids"), min_count,
-                                                       C.DEFAULT_MAX_VOCAB, None, threads)
-    return vocab, stream, tokens
+    from w2v_cli.corpus.pipeline import prepare
+    got = prepare([path], workdir, min_count=min_count, threads=threads)
+    return got.vocab, got.stream, got.tokens
 
 
 def timed(fn, *args):

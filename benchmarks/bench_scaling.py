@@ -14,7 +14,7 @@ PNG (throughput and peak RSS vs tokens) to benchmarks/results/.
 
 Usage: python benchmarks/bench_scaling.py [--sizes 1M,4M,16M] [--threads 1,2] [--vocab 50000]
            [--systems w2v,gensim-file] [--epochs 1] [--w2v-args "..."]
-The billion-token row of the README:
+A billion-token run with a 5 M-word vocabulary:
        python benchmarks/bench_scaling.py --sizes 16M,100M,400M,1B --threads 2 --vocab 5000000 --systems w2v
 """
 from __future__ import annotations

@@ -39,10 +39,10 @@ sys.path.insert(0, os.path.dirname(HERE))
 from w2v_cli import jit  # noqa: E402
 
 jit.configure()  # the LLVM options training compiles with, before the kernels are imported
-from w2v_cli.kernels import registry  # noqa: E402
-from w2v_cli.kernels.inputs import epoch_inputs, start_epoch  # noqa: E402
-from w2v_cli.options import TrainOptions  # noqa: E402
-from w2v_cli.prepare import init_vectors  # noqa: E402
+from w2v_cli.training.kernels import registry  # noqa: E402
+from w2v_cli.training.kernels.inputs import epoch_inputs, start_epoch  # noqa: E402
+from w2v_cli.training.options import TrainOptions  # noqa: E402
+from w2v_cli.training.initial import init_vectors  # noqa: E402
 
 RESULTS = os.path.join(HERE, "results")
 SENTENCE = 1000
@@ -70,7 +70,7 @@ def run_kernel(name, stream, V, args, threads: int):
     loss, batch = LOSSES[name]
     counts = np.bincount(stream[stream >= 0], minlength=V).astype(np.int64) + 1
     opts = TrainOptions(dim=args.dim, window=args.window, negative=args.negative, sample=0.0, loss=loss,
-                        batch=batch, epochs=1).validate()
+                        batch=batch, epochs=1).resolve()
     W, Wp = init_vectors(V, args.dim, 1)
     b = start_epoch(epoch_inputs(stream, counts, W, Wp, opts, threads=threads), 0, 1, 0)
     kernel = registry.select(opts.model, opts.loss, opts.batch).epoch

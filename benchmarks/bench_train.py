@@ -159,7 +159,7 @@ def find_w2v() -> tuple[list[str] | None, str | None]:
     install (another checkout, another version) and is not used.
     """
     script = os.path.join(os.path.dirname(sys.executable), "w2v")
-    cands = ([[script]] if os.access(script, os.X_OK) else []) + [[sys.executable, "-m", "w2v_cli.cli"]]
+    cands = ([[script]] if os.access(script, os.X_OK) else []) + [[sys.executable, "-m", "w2v_cli.cli.app"]]
     why = None
     for c in cands:
         try:
@@ -442,7 +442,7 @@ def count_words(path: str) -> tuple[int, int]:
 
 # --------------------------------------------------------------------------- main
 def add_training_options(ap) -> None:
-    """The settings every system in a comparison shares (DESIGN.md's defaults)."""
+    """The settings every system in a comparison shares (docs/design.md's defaults)."""
     ap.add_argument("--dim", type=int, default=100)
     ap.add_argument("--window", type=int, default=5)
     ap.add_argument("--negative", type=int, default=5)

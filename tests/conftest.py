@@ -52,7 +52,7 @@ def assert_resume_reproduces(corpus, full, ckpt_path, **opts):
     Ctrl-C after the first epoch; resuming it must give ``full`` (the same run
     straight through) exactly: W, W' and the loss history.  Returns the resumed run."""
     from w2v_cli.errors import TrainingInterrupted
-    from w2v_cli.train import train
+    from w2v_cli.training.loop import train
 
     def interrupt(epoch, loss):
         if epoch == 0:

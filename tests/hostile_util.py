@@ -10,7 +10,7 @@ import stat
 import numpy as np
 
 from conftest import run_w2v
-from w2v_cli.formats import save_word2vec
+from w2v_cli.vectors.formats import save_word2vec
 
 GOOD_WORDS = ["good", "old", "vectors"]
 GOOD_VECTORS = np.arange(6, dtype=np.float32).reshape(3, 2) / 5

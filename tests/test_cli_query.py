@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from w2v_cli.cli_query import analogy, evaluate, similar
-from w2v_cli.query import KeyedVectors
+from w2v_cli.cli.query import analogy, evaluate, similar
+from w2v_cli.vectors.keyed import KeyedVectors
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +155,7 @@ def test_evaluate_model_given_twice(run, model, tmp_path):
 def test_query_commands_do_not_import_numba(model):
     code = (
         "import sys, click\n"
-        "from w2v_cli.cli_query import similar, analogy, evaluate, plot, export\n"
+        "from w2v_cli.cli.query import similar, analogy, evaluate, plot, export\n"
         "for cmd, args in [(similar, ['king']), (analogy, ['king', 'man', 'woman']),\n"
         "                  (evaluate, ['--pairs', sys.argv[2]]),\n"
         "                  (plot, ['king', 'paris', '-o', sys.argv[3]]), (export, ['--projector', sys.argv[4]])]:\n"
@@ -176,7 +176,7 @@ def test_query_commands_do_not_import_numba(model):
 def test_w2v_similar_through_the_main_cli(model):
     """The whole `w2v similar` path (the lead's cli.py included) stays free of numba
     and keeps errors to one line."""
-    pytest.importorskip("w2v_cli.cli")
+    pytest.importorskip("w2v_cli.cli.app")
     code = (
         "import sys\n"
         "from w2v_cli.cli import main\n"

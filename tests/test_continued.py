@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from conftest import group_precision, planted_sentences, run_w2v
-from w2v_cli.continued import FirstModel, estimated_counts, union
+from w2v_cli.training.continued import FirstModel, estimated_counts, union
 from w2v_cli.errors import W2VError
-from w2v_cli.formats import load_word2vec
-from w2v_cli.train import train
-from w2v_cli.vocab import Vocab
+from w2v_cli.vectors.formats import load_word2vec
+from w2v_cli.training.loop import train
+from w2v_cli.corpus.vocab import Vocab
 
 
 def renamed(sentences, prefix):

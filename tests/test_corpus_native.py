@@ -11,12 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from w2v_cli import corpus as corpus_mod
-from w2v_cli import corpus_native as native
+from w2v_cli.corpus import reference as corpus_mod
+from w2v_cli.corpus import sources
+from w2v_cli.corpus import native
 from w2v_cli.errors import W2VError
-from w2v_cli.kernels.words import UNICODE_SPACES
-from w2v_cli.prepare import with_vocab
-from w2v_cli.vocab import Vocab
+from w2v_cli.corpus.kernels.words import UNICODE_SPACES
+from w2v_cli.corpus.pipeline import prepare, with_vocab
+from w2v_cli.corpus.vocab import Vocab
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def boundaries(monkeypatch):
     monkeypatch.setattr(native, "MIN_PIECE_BYTES", 1)
 
     def set_chunk(size):
-        monkeypatch.setattr(corpus_mod, "CHUNK_BYTES", size)
+        monkeypatch.setattr(sources, "CHUNK_BYTES", size)
     return set_chunk
 
 
@@ -38,10 +39,11 @@ def oracle(path, tmp, min_count=1, max_vocab=corpus_mod.DEFAULT_MAX_VOCAB, vocab
 
 
 def read_native(paths, tmp, threads, min_count=1, max_vocab=corpus_mod.DEFAULT_MAX_VOCAB, vocab=None):
-    out = os.path.join(tmp, f"native-{threads}.ids")
-    vocab, stream, words, tokens, notes = corpus_mod.prepare_stream(
-        [os.fspath(p) for p in paths], out, min_count, max_vocab, vocab, threads)
-    return vocab, np.array(stream), words, tokens, notes
+    out = os.path.join(tmp, f"native-{threads}")
+    os.makedirs(out, exist_ok=True)
+    got = prepare([os.fspath(p) for p in paths], out, min_count=min_count, max_vocab=max_vocab, vocab=vocab,
+                  threads=threads)
+    return got.vocab, np.array(got.stream), got.train_words, got.tokens, got.notes
 
 
 def assert_same_as_oracle(path, tmp, threads=(1, 2, 3), **kw):
@@ -71,7 +73,7 @@ def test_random_bytes_same_as_oracle(tmp_path, boundaries, data, chunk, min_coun
     boundaries(chunk)
     path = tmp_path / "c.txt"
     path.write_bytes(data)
-    assert [bytes(b) for b in corpus_mod.iter_blocks(path)] == list(corpus_mod.iter_chunks(path))
+    assert [bytes(b) for b in sources.iter_blocks(path)] == list(corpus_mod.iter_chunks(path))
     try:
         oracle(path, tmp_path, min_count=min_count)
     except W2VError as exc:
@@ -215,7 +217,7 @@ def test_bad_file_among_good_ones(tmp_path, bad):
     elif bad == "fifo":
         os.mkfifo(path)
     with pytest.raises(W2VError, match=str(path)):
-        corpus_mod.resolve_files([str(good), str(path), str(good)])
+        sources.resolve_files([str(good), str(path), str(good)])
 
 
 def test_table_merge_is_the_count_of_the_whole(tmp_path):
@@ -291,7 +293,7 @@ def test_prefetch_of_several_element_types_in_one_function():
     # addresses in one function must all pass (the merge prefetches slots and arena bytes).
     from numba import njit
 
-    from w2v_cli.kernels.prefetch import prefetch, prefetch_row
+    from w2v_cli.intrinsics import prefetch, prefetch_row
 
     @njit
     def touch(a, b, m):
@@ -311,8 +313,8 @@ def test_eight_bytes_at_a_time_agree_with_bytes():
     wherever they sit, and a one-byte change changes the comparison."""
     from numba import njit
 
-    from w2v_cli.kernels.hashtable import hash_bytes
-    from w2v_cli.kernels.swar import first_byte, same_bytes, space_mask, word_at
+    from w2v_cli.corpus.kernels.hashtable import hash_bytes
+    from w2v_cli.corpus.kernels.swar import first_byte, same_bytes, space_mask, word_at
 
     @njit
     def masks(a):
@@ -333,7 +335,7 @@ def test_eight_bytes_at_a_time_agree_with_bytes():
     assert njit(lambda m: first_byte(m))(np.uint64(0x80 << 40)) == 5
     from numba.core.errors import TypingError
 
-    from w2v_cli.kernels.swar import load8
+    from w2v_cli.corpus.kernels.swar import load8
     with pytest.raises(TypingError):  # 8 bytes in a row only exist in a contiguous array
         njit(lambda a: load8(a, 0))(np.zeros(32, np.uint8)[::2])
 

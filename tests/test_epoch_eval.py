@@ -6,10 +6,10 @@ import sys
 import pytest
 
 from conftest import run_w2v
-from w2v_cli.epoch_eval import EpochEvaluator
-from w2v_cli.evaluate import evaluate_analogies, evaluate_word_pairs
-from w2v_cli.query import KeyedVectors
-from w2v_cli.train import train
+from w2v_cli.training.epoch_eval import EpochEvaluator
+from w2v_cli.vectors.evaluate import evaluate_analogies, evaluate_word_pairs
+from w2v_cli.vectors.keyed import KeyedVectors
+from w2v_cli.training.loop import train
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "corpora"))
 import synth  # noqa: E402

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from w2v_cli.errors import W2VError
-from w2v_cli.evaluate import evaluate_analogies, evaluate_word_pairs, pearson, rankdata, spearman
-from w2v_cli.query import KeyedVectors
+from w2v_cli.vectors.evaluate import evaluate_analogies, evaluate_word_pairs, pearson, rankdata, spearman
+from w2v_cli.vectors.keyed import KeyedVectors
 
 gensim_kv = pytest.importorskip("gensim.models.keyedvectors")
 stats = pytest.importorskip("scipy.stats")
@@ -154,13 +154,13 @@ def test_correlation_of_constant_is_nan():
 
 @pytest.mark.parametrize("n", [5, 8, 9, 200, 1000, 1025, 4097])
 def test_batched_top_k_equals_plain_partial_sort(n):
-    from w2v_cli.evaluate import _top_rows
-    from w2v_cli.query import top_indices
+    from w2v_cli.vectors.evaluate import top_rows
+    from w2v_cli.vectors.keyed import top_indices
 
     rng = np.random.default_rng(n)
     dists = rng.standard_normal((40, n)).astype(np.float32)
     dists[0, :] = -1.0
     dists[0, 3] = 5.0  # one clear winner in an otherwise flat row
     expected = np.array([top_indices(row, 8) for row in dists])
-    np.testing.assert_array_equal(_top_rows(dists[1:], 8), expected[1:])
-    assert _top_rows(dists[:1], 8)[0][0] == 3
+    np.testing.assert_array_equal(top_rows(dists[1:], 8), expected[1:])
+    assert top_rows(dists[:1], 8)[0][0] == 3

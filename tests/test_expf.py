@@ -3,7 +3,7 @@
 import numpy as np
 from numba import njit
 
-from w2v_cli.kernels.expf import expf
+from w2v_cli.training.kernels.expf import expf
 
 
 @njit(fastmath=True)  # as the kernels compile it

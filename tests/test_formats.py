@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from w2v_cli.errors import W2VError
-from w2v_cli.formats import load_word2vec, save_word2vec
+from w2v_cli.vectors.formats import load_word2vec, save_word2vec
 
 gensim_kv = pytest.importorskip("gensim.models.keyedvectors")
 GensimKV = gensim_kv.KeyedVectors

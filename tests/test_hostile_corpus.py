@@ -17,10 +17,11 @@ from hypothesis import strategies as st
 from conftest import planted_sentences
 from hostile_util import (assert_one_error, assert_untouched, make_workdir, run, snapshot, stderr_lines,
                           train_args)
-from w2v_cli import corpus as corpus_mod
+from w2v_cli.corpus import reference as corpus_mod
+from w2v_cli.corpus import sources
 from w2v_cli.errors import W2VError
-from w2v_cli.formats import load_word2vec
-from w2v_cli.train import train
+from w2v_cli.vectors.formats import load_word2vec
+from w2v_cli.training.loop import train
 
 TEXT = b"the quick brown fox jumps over the lazy dog\n" * 50
 
@@ -90,7 +91,7 @@ def test_corpus_unreadable_simulated(tmp_path, monkeypatch):
     def denied(path, *args, **kwargs):
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(corpus_mod, "open", denied, raising=False)
+    monkeypatch.setattr(sources, "open", denied, raising=False)
     with pytest.raises(W2VError, match="cannot read corpus .*Permission denied"):
         corpus_mod.count_words(corpus, min_count=1)
 
@@ -256,12 +257,12 @@ def _pack(data, kind, cut):
                                                  max_size=200).map(b"".join),
        kind=st.sampled_from(["txt", "gz", "bz2", "xz"]),
        cut=st.none() | st.integers(min_value=0, max_value=5000),
-       chunk=st.sampled_from([3, 17, 256, corpus_mod.CHUNK_BYTES]))
+       chunk=st.sampled_from([3, 17, 256, sources.CHUNK_BYTES]))
 def test_fuzz_corpus_reader(data, kind, cut, chunk):
     """count_words + encode_corpus on arbitrary bytes: a W2VError or a
     consistent result, nothing else, and quickly."""
-    saved = corpus_mod.CHUNK_BYTES
-    corpus_mod.CHUNK_BYTES = chunk
+    saved = sources.CHUNK_BYTES
+    sources.CHUNK_BYTES = chunk
     try:
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "c." + kind)
@@ -279,4 +280,4 @@ def test_fuzz_corpus_reader(data, kind, cut, chunk):
                        for w in counted.vocab.words)
             del stream, ids
     finally:
-        corpus_mod.CHUNK_BYTES = saved
+        sources.CHUNK_BYTES = saved

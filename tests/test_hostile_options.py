@@ -119,7 +119,7 @@ from w2v_cli import cli
 import dataclasses
 from w2v_cli import jit
 jit.configure()
-from w2v_cli.kernels import registry
+from w2v_cli.training.kernels import registry
 def poisoned(b):
     b.W[0, 0] = np.nan
 for key, entry in list(registry.STEPS.items()):
@@ -132,8 +132,8 @@ def test_divergence_check_library(monkeypatch):
     from w2v_cli.errors import TrainingDiverged
     import dataclasses
 
-    from w2v_cli.kernels import registry
-    from w2v_cli.train import train
+    from w2v_cli.training.kernels import registry
+    from w2v_cli.training.loop import train
 
     poisoned = lambda b: b.W.__setitem__((1, 0), np.inf)  # noqa: E731
     for key, entry in list(registry.STEPS.items()):

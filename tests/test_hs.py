@@ -7,10 +7,10 @@ import pytest
 
 from conftest import assert_resume_reproduces, group_precision, planted_sentences
 from w2v_cli.errors import W2VError
-from w2v_cli.huffman import huffman_tables
-from w2v_cli.kernels.hs import cbow_hs_step, sg_hs_step, sg_hs_window_step
-from w2v_cli.kernels.span import BLOCK, padded_targets, score_columns
-from w2v_cli.train import train
+from w2v_cli.training.huffman import huffman_tables
+from w2v_cli.training.kernels.hs import cbow_hs_step, sg_hs_step, sg_hs_window_step
+from w2v_cli.training.kernels.blocks import BLOCK, padded_targets, score_columns
+from w2v_cli.training.loop import train
 
 V, D, ALPHA, H = 12, 6, 1e-2, 1e-4
 TREE = huffman_tables([40, 31, 20, 13, 11, 8, 5, 4, 3, 2, 2, 1])
@@ -203,8 +203,8 @@ def test_one_word_vocabulary_has_an_empty_path():
 def test_wrong_output_rows_are_one_line():
     with pytest.raises(W2VError, match=r"^initial vectors .* expected \(5, 16\) and \(4, 16\) for 5 words"):
         train([["a", "b", "c", "d", "e"]] * 3, initial=(np.zeros((5, 16)), np.zeros((5, 16))), **OPTS)
-    from w2v_cli.kernels.inputs import epoch_inputs
-    from w2v_cli.options import TrainOptions
+    from w2v_cli.training.kernels.inputs import epoch_inputs
+    from w2v_cli.training.options import TrainOptions
 
     with pytest.raises(W2VError, match=r"^W' has 5 rows; --loss hs over 5 words needs 4$"):
         epoch_inputs(np.arange(5, dtype=np.int32), np.ones(5), np.zeros((5, 4), np.float32),
@@ -241,13 +241,15 @@ def test_private_top_nodes_change_only_rounding_with_one_thread(planted, model, 
     few of them private and the rest staged from W', merged every 3 centre
     words: with one thread nobody else writes W', so the result is the shared
     run's up to float32 rounding of the merges."""
-    from w2v_cli.kernels import registry
-    from w2v_cli.kernels.inputs import epoch_inputs, start_epoch
-    from w2v_cli.options import TrainOptions
-    from w2v_cli.prepare import init_vectors, prepare_stream
+    from w2v_cli.training.kernels import registry
+    from w2v_cli.training.kernels.inputs import epoch_inputs, start_epoch
+    from w2v_cli.training.options import TrainOptions
+    from w2v_cli.corpus.pipeline import prepare
+    from w2v_cli.training.initial import init_vectors
 
-    opts = TrainOptions(model=model, loss="hs", batch=batch, dim=16, epochs=2, seed=3, min_count=1).validate()
-    vocab, stream, train_words, _, _ = prepare_stream(planted[:400], opts, None, str(tmp_path))
+    opts = TrainOptions(model=model, loss="hs", batch=batch, dim=16, epochs=2, seed=3, min_count=1).resolve()
+    prepared = prepare(planted[:400], str(tmp_path), min_count=opts.min_count)
+    vocab, stream, train_words = prepared.vocab, prepared.stream, prepared.train_words
     counts = vocab.counts
     kernel = registry.select(model, "hs", batch).epoch
     runs = []
@@ -270,7 +272,7 @@ def test_two_threads_with_private_top_nodes_recover_planted_groups(planted):
 
 
 def test_private_rows_nearest_the_root_merge_most_often():
-    from w2v_cli.kernels.hot_rows import synced_rows
+    from w2v_cli.training.kernels.hot_rows import synced_rows
 
     assert [synced_rows(1024, c) for c in range(1, 17)] == [64, 64, 64, 256] * 3 + [64, 64, 64, 1024]
     assert synced_rows(1024, 32) == 1024 and synced_rows(1024, 64) == 1024  # never more than there are
@@ -281,7 +283,7 @@ def test_merges_and_staged_rows_keep_what_others_wrote():
     """hot_sync merges only the rows nearest the root it is asked for, adding the
     private steps to whatever the shared rows hold now; a staged row's step is
     added to W' after the step, so what another thread wrote meanwhile stays."""
-    from w2v_cli.kernels.hot_rows import hot_begin, hot_sync, stage_path, unstage_path
+    from w2v_cli.training.kernels.hot_rows import hot_begin, hot_sync, stage_path, unstage_path
 
     rng = np.random.default_rng(5)
     Wp = rng.normal(size=(10, 4)).astype(np.float32)

@@ -5,7 +5,7 @@ choice where they do not."""
 import numpy as np
 import pytest
 
-from w2v_cli.huffman import huffman_tables
+from w2v_cli.training.huffman import huffman_tables
 
 
 def _word2vec_c(counts):

@@ -82,10 +82,11 @@ def test_signal_stops_training_cleanly(tmp_path, corpus, signum):
 # stdout), so a signal arrives while the corpus is being read, before training.
 _SLOW_READER = """
 import sys, time
-from w2v_cli import cli, corpus
+from w2v_cli import cli
+from w2v_cli.corpus import sources as corpus
 original = corpus.iter_blocks
-def stalling(path):
-    for chunk in original(path):
+def stalling(path, *args):
+    for chunk in original(path, *args):
         yield chunk
         print("reading", flush=True)
         time.sleep(60)

@@ -1,4 +1,4 @@
-"""The Numba cache of w2v's kernels goes stale when any kernels module changes,
+"""The Numba cache of w2v's kernels goes stale when any kernel source changes,
 not only the file that defines the cached function (Numba's own check)."""
 
 import os
@@ -7,11 +7,13 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from conftest import REPO_ROOT
 
 PROBE_A = textwrap.dedent("""
     from numba import njit
-    from . import _probe_b
+    {import_b}
 
     @njit(cache=True)
     def value():
@@ -20,9 +22,10 @@ PROBE_A = textwrap.dedent("""
 PROBE_B = "from numba import njit\n\n\n@njit\ndef inner():\n    return {}\n"
 
 
-def _run(root, cache):
-    code = ("from w2v_cli import jit; jit.configure(); import w2v_cli.kernels; "
-            "from w2v_cli.kernels import _probe_a; print(_probe_a.value())")
+def _run(root, cache, package_a):
+    dotted = "w2v_cli." + package_a.replace("/", ".")
+    code = (f"from w2v_cli import jit; jit.configure(); import {dotted}; "
+            f"from {dotted} import _probe_a; print(_probe_a.value())")
     env = dict(os.environ, PYTHONPATH=str(root), NUMBA_CACHE_DIR=str(cache))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=root,
                          timeout=300)
@@ -30,20 +33,35 @@ def _run(root, cache):
     return int(out.stdout.strip())
 
 
-def test_editing_a_sibling_module_invalidates_cached_kernels(tmp_path):
+@pytest.mark.parametrize("package_a, package_b", [
+    ("training/kernels", "training/kernels"),  # a step inlined from a sibling module
+    ("corpus/kernels", "corpus/kernels"),
+    ("training/kernels", "corpus/kernels"),  # and across the two kernel packages
+])
+def test_editing_a_kernel_source_invalidates_cached_kernels(tmp_path, package_a, package_b):
     root = tmp_path / "src"
     shutil.copytree(os.path.join(REPO_ROOT, "w2v_cli"), root / "w2v_cli",
                     ignore=shutil.ignore_patterns("__pycache__", "data"))
-    kernels = root / "w2v_cli" / "kernels"
-    (kernels / "_probe_a.py").write_text(PROBE_A)
-    (kernels / "_probe_b.py").write_text(PROBE_B.format(1))
+    a, b = root / "w2v_cli" / package_a, root / "w2v_cli" / package_b
+    import_b = ("from . import _probe_b" if package_a == package_b
+                else "from ...corpus.kernels import _probe_b")
+    (a / "_probe_a.py").write_text(PROBE_A.format(import_b=import_b))
+    (b / "_probe_b.py").write_text(PROBE_B.format(1))
     cache = tmp_path / "cache"
-    assert _run(root, cache) == 1
+    assert _run(root, cache, package_a) == 1
     index = [f for _, _, files in os.walk(cache) for f in files if f.startswith("_probe_a.value")]
     assert any(f.endswith(".nbi") for f in index)  # it was cached
-    assert _run(root, cache) == 1  # and loads from the cache
-    (kernels / "_probe_b.py").write_text(PROBE_B.format(2))  # only the inlined sibling changes
-    assert _run(root, cache) == 2
+    assert _run(root, cache, package_a) == 1  # and loads from the cache
+    (b / "_probe_b.py").write_text(PROBE_B.format(2))  # only the inlined module changes
+    assert _run(root, cache, package_a) == 2
+
+
+def test_the_digest_covers_the_modules_kernels_inline_from_outside_their_folders():
+    from w2v_cli import jit
+
+    sources = jit.kernel_sources()
+    for name in ("training/schedule.py", "intrinsics.py", "training/kernels/span.py", "corpus/kernels/swar.py"):
+        assert name in sources
 
 
 def test_cli_start_up_skips_scipy_blas_and_leaves_it_importable():
@@ -52,9 +70,9 @@ def test_cli_start_up_skips_scipy_blas_and_leaves_it_importable():
     code = textwrap.dedent("""
         import importlib.util, sys
         import numpy as np
-        from w2v_cli.cli import _start_numba
-        from w2v_cli.train import train
-        _start_numba()
+        from w2v_cli.jit import start
+        from w2v_cli.training.loop import train
+        start()
         r = train([["a", "b", "c", "a", "b"]] * 50, dim=4, epochs=1, min_count=1, sample=0, threads=1,
                   progress=False)
         assert np.isfinite(r.W).all() and r.pair_history[0] > 0

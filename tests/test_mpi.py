@@ -177,7 +177,7 @@ class _NeverDone:
 
 def test_a_silent_peer_times_out():
     """Every collective is polled against a deadline (no MPI needed to check)."""
-    from w2v_cli.distributed import Cluster, PeerLost
+    from w2v_cli.training.distributed import Cluster, PeerLost
 
     cluster = Cluster.__new__(Cluster)
     start = time.monotonic()
@@ -211,7 +211,7 @@ def test_checkpoint_resumes_with_the_same_number_of_ranks(tmp_path, planted_corp
 
 
 def test_sync_schedule_is_pwords2vecs():
-    from w2v_cli.distributed import sync_rows
+    from w2v_cli.training.distributed import sync_rows
 
     assert [sync_rows(k, 10**6) for k in range(1, 9)] == [1024, 2048, 1024, 4096, 1024, 2048, 1024, 8192]
     assert sync_rows(64, 5000) == 5000  # never more rows than words
@@ -221,8 +221,8 @@ def test_hs_merges_the_inner_nodes_nearest_the_root_first():
     """Under --loss hs a merge of the top rows takes as many inner nodes from the
     root down (the nodes updated most: their counts rise with their index), and
     the blocks of a full merge cover every node once."""
-    from w2v_cli.distributed import output_block
-    from w2v_cli.huffman import huffman_tables
+    from w2v_cli.training.distributed import output_block
+    from w2v_cli.training.huffman import huffman_tables
 
     counts = np.sort(np.random.default_rng(0).zipf(1.5, 3000))[::-1]
     V = len(counts)
@@ -251,13 +251,13 @@ def test_two_ranks_train_hs_with_identical_vectors(tmp_path, planted_corpus):
 
 @pytest.mark.parametrize("size", [1, 2, 3, 7])
 def test_byte_shares_split_lines_exactly(tmp_path, size):
-    from w2v_cli.distributed import _newline_finder, byte_share
+    from w2v_cli.corpus.sources import byte_share, newline_finder
 
     rng = np.random.default_rng(size)
     text = b"".join(b"x" * int(rng.integers(0, 30)) + b"\n" for _ in range(50)) + b"tail without newline"
     path = tmp_path / "c.txt"
     path.write_bytes(text)
-    find = _newline_finder([str(path)], [len(text)])
+    find = newline_finder([str(path)], [len(text)])
     shares = [byte_share(len(text), r, size, find) for r in range(size)]
     assert shares[0][0] == 0 and shares[-1][1] == len(text)
     assert all(a[1] == b[0] for a, b in zip(shares, shares[1:]))  # contiguous, no overlap

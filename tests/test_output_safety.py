@@ -13,7 +13,7 @@ from hostile_util import (GOOD_VECTORS, GOOD_WORDS, assert_one_error, assert_unt
 from w2v_cli import atomic
 from w2v_cli.atomic import atomic_write
 from w2v_cli.errors import W2VError
-from w2v_cli.formats import load_word2vec, save_word2vec
+from w2v_cli.vectors.formats import load_word2vec, save_word2vec
 
 CORPUS = "the quick brown fox jumps over the lazy dog\n" * 30
 

@@ -10,9 +10,9 @@ import pytest
 
 from conftest import run_w2v
 from hostile_util import assert_one_error, snapshot
-from w2v_cli import corpus as corpus_mod
-from w2v_cli import corpus_native as native
-from w2v_cli.phrases import pass_thresholds, phrases
+from w2v_cli.corpus import sources
+from w2v_cli.corpus import native
+from w2v_cli.corpus.phrases import pass_thresholds, phrases
 
 
 def reference(lines, threshold, min_count):
@@ -123,7 +123,7 @@ def test_two_passes_join_a_trigram(tmp_path):
 @pytest.mark.parametrize("threads", [1, 2])
 def test_matches_reference_at_every_block_and_thread_boundary(tmp_path, monkeypatch, threads):
     monkeypatch.setattr(native, "MIN_PIECE_BYTES", 1)
-    monkeypatch.setattr(corpus_mod, "CHUNK_BYTES", 257)
+    monkeypatch.setattr(sources, "CHUNK_BYTES", 257)
     lines = planted(seed=1, n_lines=150)
     assert run(tmp_path, lines, threshold=20, min_count=3, threads=threads) == reference(lines, 20, 3)
 

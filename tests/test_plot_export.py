@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from w2v_cli.cli_query import export, plot
+from w2v_cli.cli.query import export, plot
 from w2v_cli.errors import W2VError
-from w2v_cli.export import export_projector
-from w2v_cli.plot import PLOT_EXTRA_MESSAGE, draw_map, pca_2d, word_map
-from w2v_cli.query import KeyedVectors
+from w2v_cli.vectors.export import export_projector
+from w2v_cli.vectors.plot import PLOT_EXTRA_MESSAGE, draw_map, pca_2d, word_map
+from w2v_cli.vectors.keyed import KeyedVectors
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -190,7 +190,7 @@ def test_export_refuses_a_word_the_metadata_cannot_hold(tmp_path):
 
 
 def test_commands_are_registered_on_w2v(model_path, tmp_path):
-    from w2v_cli.cli import cli
+    from w2v_cli.cli.app import cli
 
     result = CliRunner().invoke(cli, ["export", "--projector", str(tmp_path / "p"), "-m", str(model_path)])
     assert result.exit_code == 0 and (tmp_path / "p" / "metadata.tsv").exists()

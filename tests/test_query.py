@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from w2v_cli.errors import W2VError
-from w2v_cli.query import KeyedVectors, UnknownWordError
+from w2v_cli.vectors.keyed import KeyedVectors, UnknownWordError
 
 gensim_kv = pytest.importorskip("gensim.models.keyedvectors")
 
@@ -154,7 +154,7 @@ def test_save_and_load_by_extension(tmp_path, pair):
 
 
 def test_query_module_does_not_import_numba():
-    code = ("import sys, numpy as np; import w2v_cli.query as q; "
+    code = ("import sys, numpy as np; import w2v_cli.vectors.keyed as q; "
             "kv = q.KeyedVectors(['a', 'b'], np.eye(2)); kv.most_similar(['a']); "
             "assert 'numba' not in sys.modules, 'numba imported'")
     subprocess.run([sys.executable, "-c", code], check=True)

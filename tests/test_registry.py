@@ -7,15 +7,15 @@ import click
 import numpy as np
 import pytest
 
-from w2v_cli import cli
+from w2v_cli.cli.train import train as train_command
 from w2v_cli.errors import W2VError
-from w2v_cli.kernels import registry
-from w2v_cli.kernels.inputs import EpochInputs, epoch_inputs
-from w2v_cli.options import TrainOptions
+from w2v_cli.training.kernels import registry
+from w2v_cli.training.kernels.inputs import EpochInputs, epoch_inputs
+from w2v_cli.training.options import TrainOptions
 
 
 def _choices(name):
-    param = next(p for p in cli.train.params if p.name == name)
+    param = next(p for p in train_command.params if p.name == name)
     assert isinstance(param.type, click.Choice)
     return list(param.type.choices)
 
@@ -36,7 +36,7 @@ def test_every_cli_combination_has_a_kernel_or_one_clear_line(model, loss, batch
         entry = registry.select(*key)
         assert callable(entry.epoch) and entry.loss_every >= 1 and entry.report_every >= 1
         # The bundle builds for it, with the step's settings.
-        opts = TrainOptions(model=model, loss=loss, batch=batch, dim=4, window=2, negative=3).validate()
+        opts = TrainOptions(model=model, loss=loss, batch=batch, dim=4, window=2, negative=3).resolve()
         W = np.zeros((5, 4), np.float32)
         Wp = np.zeros((opts.output_rows(5), 4), np.float32)  # V - 1 inner nodes for hs
         b = epoch_inputs(np.array([0, 1, 2, -1, 3, 4], np.int32), np.arange(1, 6), W, Wp, opts)
@@ -70,7 +70,7 @@ def test_unknown_model_is_one_line():
 def test_cbow_with_pair_batching_gets_the_registry_message(tmp_path):
     """CBOW's default --shared-negatives must not turn --batch pair into an
     option error: the registry says what CBOW trains with."""
-    from w2v_cli.train import train
+    from w2v_cli.training.loop import train
 
     with pytest.raises(W2VError, match=r"^--model cbow does not train with --loss ns --batch pair; available: "):
         train(str(tmp_path / "does-not-exist.txt"), model="cbow", batch="pair", progress=False)
@@ -82,9 +82,11 @@ def test_steps_that_draw_ahead_leave_the_negatives_for_the_next_centre_word(step
     step of an entry that draws ahead must not write them (span.py's contract)."""
     from numba import njit
 
-    from w2v_cli.kernels import cbow, sgns
-    from w2v_cli.kernels.inputs import start_epoch
-    from w2v_cli.kernels.span import new_scratch, run_span
+    from w2v_cli.training.kernels import cbow
+    from w2v_cli.training.kernels import sgns
+    from w2v_cli.training.kernels.inputs import start_epoch
+    from w2v_cli.training.kernels.ahead import AHEAD_HOOKS
+    from w2v_cli.training.kernels.span import new_scratch, run_span
 
     step = {"sgns.sg_ns_window": sgns.sg_ns_window, "cbow.cbow_ns": cbow.cbow_ns}[step_name]
 
@@ -98,13 +100,14 @@ def test_steps_that_draw_ahead_leave_the_negatives_for_the_next_centre_word(step
 
     @njit
     def span(b):
-        run_span(b, new_scratch(b), 0, checked)
+        run_span(b, new_scratch(b), 0, checked, AHEAD_HOOKS)
 
     V, K = 40, 7  # K + 1 > BLOCK: the window step pads its targets past K
     rng = np.random.default_rng(0)
     stream = np.where(rng.random(3000) < 0.05, -1, rng.integers(0, V, 3000)).astype(np.int32)
     model = "cbow" if step_name.startswith("cbow") else "skipgram"
-    opts = TrainOptions(model=model, dim=8, negative=K, window=3, sample=0, shared_negatives=3).validate()
+    assert registry.select(model, "ns", "window").hooks is AHEAD_HOOKS
+    opts = TrainOptions(model=model, dim=8, negative=K, window=3, sample=0, shared_negatives=3).resolve()
     W = (rng.random((V, 8), dtype=np.float32) - 0.5) / 8
     Wp = np.zeros((V, 8), np.float32)
     b = start_epoch(epoch_inputs(stream, np.full(V, 5), W, Wp, opts), 0, 1, 0)
@@ -114,7 +117,7 @@ def test_steps_that_draw_ahead_leave_the_negatives_for_the_next_centre_word(step
 
 
 def test_unregistered_combination_fails_before_reading_the_corpus(monkeypatch, tmp_path):
-    from w2v_cli.train import train
+    from w2v_cli.training.loop import train
 
     monkeypatch.delitem(registry.STEPS, ("skipgram", "ns", "pair"))
     missing = tmp_path / "does-not-exist.txt"  # never opened: the check comes first

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from numba import njit
 
-from w2v_cli.kernels.rng import alias_draw, below, uniform
-from w2v_cli.sampling import alias_probabilities, build_alias, keep_probabilities, noise_weights, pack_alias
+from w2v_cli.training.kernels.rng import alias_draw, below, uniform
+from w2v_cli.training.sampling import alias_probabilities, build_alias, keep_probabilities, noise_weights, pack_alias
 
 
 @njit(cache=True)

@@ -4,7 +4,7 @@ example with its signs corrected, and central finite differences."""
 import numpy as np
 import pytest
 
-from w2v_cli.kernels.sgns import sgns_step
+from w2v_cli.training.kernels.sgns import sgns_step
 
 
 def _step(v, u_rows, alpha):
@@ -112,7 +112,8 @@ def test_window_step_is_the_two_products(n_targets, contexts, drawn):
     The scratch buffers start as NaN (G's unscored columns as a finite
     non-zero value), so a buffer read before it is written, or a padding
     column that leaks into a row, shows up in the result."""
-    from w2v_cli.kernels.sgns import padded_targets, score_columns, sgns_window_step
+    from w2v_cli.training.kernels.blocks import padded_targets, score_columns
+    from w2v_cli.training.kernels.sgns import sgns_window_step
 
     rng = np.random.default_rng(3)
     V, D, alpha = 12, 7, 0.05
@@ -155,7 +156,8 @@ def test_window_step_is_the_two_products(n_targets, contexts, drawn):
 def test_window_step_loss_does_not_depend_on_the_rate():
     """With alpha 0 (the end of a run with --min-alpha 0) nothing moves, but the
     loss is still the window's -J."""
-    from w2v_cli.kernels.sgns import padded_targets, score_columns, sgns_window_step
+    from w2v_cli.training.kernels.blocks import padded_targets, score_columns
+    from w2v_cli.training.kernels.sgns import sgns_window_step
 
     rng = np.random.default_rng(4)
     V, D = 10, 5

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from w2v_cli.errors import W2VError
-from w2v_cli.kernels.softmax import softmax_step
-from w2v_cli.train import train
-from w2v_cli.vocab import Vocab
+from w2v_cli.training.kernels.softmax import softmax_step
+from w2v_cli.training.loop import train
+from w2v_cli.corpus.vocab import Vocab
 
 
 def _step(W, Wp, inp, target, alpha):
@@ -162,8 +162,8 @@ def test_softmax_two_threads_trains(planted):
 
 
 def _epoch_inputs(stream, V, D, threads, stop):
-    from w2v_cli.kernels.inputs import epoch_inputs, start_epoch
-    from w2v_cli.options import TrainOptions
+    from w2v_cli.training.kernels.inputs import epoch_inputs, start_epoch
+    from w2v_cli.training.options import TrainOptions
 
     rng = np.random.default_rng(0)
     W = (rng.random((V, D), dtype=np.float32) - 0.5) / D
@@ -174,7 +174,7 @@ def _epoch_inputs(stream, V, D, threads, stop):
 
 
 def test_epoch_kernel_counts_and_stop_flag():
-    from w2v_cli.kernels import registry
+    from w2v_cli.training.kernels import registry
 
     kernel = registry.select("skipgram", "softmax", "pair").epoch
     stream = np.array([0, 1, 2, 3, -1, 4, 5, -1, 6], dtype=np.int32)
@@ -210,7 +210,7 @@ def test_softmax_refuses_large_vocabulary_without_force():
 
 
 def test_read_sentence_and_window_bounds():
-    from w2v_cli.kernels.stream import read_sentence, window_bounds
+    from w2v_cli.training.kernels.stream import read_sentence, window_bounds
     stream = np.array([3, 1, -1, 2, 0, 0, 1, -1], dtype=np.int32)
     state = np.array([12345], dtype=np.uint64)
     buf = np.empty(3, np.int32)
@@ -236,7 +236,7 @@ def test_read_sentence_and_window_bounds():
 
 
 def test_epoch_kernel_choice():
-    from w2v_cli.kernels import registry
+    from w2v_cli.training.kernels import registry
     assert registry.select("skipgram", "softmax", "window").epoch is registry.epoch_sg_softmax
     assert registry.select("skipgram", "softmax", "pair").epoch is registry.epoch_sg_softmax
     assert registry.select("skipgram", "ns", "window").epoch is registry.epoch_sg_ns_window

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from conftest import group_precision, planted_sentences, run_w2v
-from w2v_cli.train import train
-from w2v_cli.vocab import Vocab
+from w2v_cli.training.loop import train
+from w2v_cli.corpus.vocab import Vocab
 
 
 def test_planted_groups_recovered_from_token_lists():
@@ -137,18 +137,18 @@ def test_reported_loss_is_the_sgns_objective(batch):
 @pytest.mark.parametrize("loss", ["ns", "hs"])
 @pytest.mark.parametrize("min_alpha", [None, 0.0, 0.005])
 def test_learning_rate_falls_linearly_to_min_alpha(min_alpha, loss):
-    from w2v_cli.kernels.stream import learning_rate
-    from w2v_cli.options import TrainOptions
+    from w2v_cli.training.kernels.stream import learning_rate
+    from w2v_cli.training.options import TrainOptions
 
-    opts = TrainOptions(alpha=0.025, min_alpha=min_alpha, loss=loss).validate()
+    opts = TrainOptions(alpha=0.025, min_alpha=min_alpha, loss=loss).resolve()
     default_end = 1e-4 if loss == "hs" else 0.025 / 5  # hierarchical softmax: gensim's floor
     end = default_end if min_alpha is None else min_alpha
-    assert opts.final_alpha == end
+    assert opts.min_alpha == end
     total = 1_000_000
-    rates = [learning_rate(0.025, opts.final_alpha, done, total) for done in (0, total // 4, total // 2, total)]
+    rates = [learning_rate(0.025, opts.min_alpha, done, total) for done in (0, total // 4, total // 2, total)]
     assert rates[0] == pytest.approx(0.025)
     assert rates[1] == pytest.approx(0.025 - 0.25 * (0.025 - end), rel=1e-5)
     assert rates[2] == pytest.approx(0.025 - 0.5 * (0.025 - end), rel=1e-5)
     assert rates[3] == pytest.approx(end, abs=1e-7)
     # Threads may read past the total; the rate stays at its end value.
-    assert learning_rate(0.025, opts.final_alpha, 2 * total, total) == end
+    assert learning_rate(0.025, opts.min_alpha, 2 * total, total) == end

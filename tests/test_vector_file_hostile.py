@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from w2v_cli.errors import W2VError
-from w2v_cli.formats import load_word2vec, save_word2vec
+from w2v_cli.vectors.formats import load_word2vec, save_word2vec
 
 WORDS = ["alpha", "beta", "gamma", "delta"]
 VECTORS = np.arange(12, dtype=np.float32).reshape(4, 3) / 7

@@ -1,13 +1,13 @@
 """How w2v's kernels are compiled: the LLVM options, and a Numba cache keyed by them.
 
 :func:`configure` applies :data:`LLVM_OPTIONS` once per process.  The training
-entry point (``train.train``), the test suite (``conftest.py``) and the
-benchmarks call it before they import ``w2v_cli.kernels``; nothing else sets
+entry point (``training.loop.train``), the test suite (``conftest.py``) and the
+benchmarks call it before they import a kernel package; nothing else sets
 them, so importing w2v (or its progress bar) leaves other Numba code alone.
 
 LLVM options are process-wide and are not part of Numba's cache key, so a
 kernel cached with one set would be loaded, stale, under another.  Importing
-``w2v_cli.kernels`` therefore installs a cache locator (:class:`KeyedLocator`)
+a kernel package (``training.kernels``, ``corpus.kernels``) therefore installs a cache locator (:class:`KeyedLocator`)
 that puts every cached function of the w2v_cli package in a subdirectory
 named after a hash of the options applied at that moment (``llvm-<hash>``, under
 the directory Numba would have used: the package's ``__pycache__``,
@@ -17,8 +17,8 @@ the options must be applied before that: :func:`configure` called after the
 kernels were imported changes nothing (it returns False) and the process keeps
 the options, and the cache directory, it imported them with.
 
-A cached kernel is also stale when any file of ``w2v_cli.kernels`` changed,
-not only its own (Numba checks only the defining file, and the epoch kernels
+A cached kernel is also stale when any kernel source changed (see
+:data:`KERNEL_FOLDERS`), not only its own (Numba checks only the defining file, and the epoch kernels
 inline steps from the sibling modules): the locator's source stamp includes a
 hash of them all (:func:`kernels_source_digest`).
 """
@@ -61,6 +61,44 @@ def configure() -> bool:
     return True
 
 
+def start() -> None:
+    """Import Numba and set up its compiler (what the first kernel call would do)
+    with the garbage collector off, then freeze what that made: about a million
+    long-lived objects and no garbage, which the collector would otherwise walk
+    again and again during start-up (0.1 s of every `w2v train`)."""
+    import gc
+
+    configure()  # before Numba compiles or loads anything
+    gc.disable()
+    try:
+        _import_numba_without_blas()
+        from numba.core.registry import cpu_target
+
+        cpu_target.target_context.refresh()
+    finally:
+        gc.enable()
+    gc.freeze()
+
+
+def _import_numba_without_blas() -> None:
+    """Import numba.np.arraymath, the module that looks for BLAS (for np.dot and
+    np.linalg in jitted code) by importing scipy.linalg when SciPy is installed
+    (0.15-0.2 s of start-up), while SciPy's BLAS reads as missing (an import of
+    None raises ImportError).  The kernels use no BLAS, and this process runs
+    no other jitted code; Numba keeps the answer for the rest of the process."""
+    import sys
+
+    blas = "scipy.linalg.cython_blas"
+    if blas in sys.modules:
+        return  # already imported: nothing to save
+    sys.modules[blas] = None
+    try:
+        import numba.np.arraymath  # noqa: F401
+    finally:
+        if sys.modules.get(blas, 0) is None:
+            del sys.modules[blas]
+
+
 def options_key(options=None) -> str:
     """The cache subdirectory for a set of LLVM options (default: those applied)."""
     text = "\n".join(_applied if options is None else options)
@@ -69,7 +107,7 @@ def options_key(options=None) -> str:
 
 def install_cache_locator() -> None:
     """Key the Numba cache of w2v_cli's functions by the applied options (called
-    by ``w2v_cli.kernels`` on import, before any kernel is defined)."""
+    by ``w2v_cli.training.kernels`` on import, before any kernel is defined)."""
     global _frozen
     _frozen = True
     from numba.core import caching
@@ -81,22 +119,30 @@ def install_cache_locator() -> None:
 
 
 _kernels_digest = None
-# Modules outside kernels/ whose functions kernels compile (kernels/stream.py
-# jit-compiles schedule.learning_rate into the span loop).
-KERNEL_SOURCES_OUTSIDE = ("schedule.py",)
+# Every source a cached kernel compiles code from: the two kernel folders, and
+# the modules outside them whose functions kernels inline (the span loop
+# compiles training/schedule.py's learning_rate; both folders use intrinsics.py).
+KERNEL_FOLDERS = ("training/kernels", "corpus/kernels")
+KERNEL_SOURCES_OUTSIDE = ("training/schedule.py", "intrinsics.py")
+
+
+def kernel_sources() -> list:
+    """The package-relative paths :func:`kernels_source_digest` hashes."""
+    names = []
+    for folder in KERNEL_FOLDERS:
+        names += sorted(f"{folder}/{n}" for n in os.listdir(os.path.join(_PACKAGE, folder)) if n.endswith(".py"))
+    return names + list(KERNEL_SOURCES_OUTSIDE)
 
 
 def kernels_source_digest() -> str:
-    """A hash of every source file of ``w2v_cli.kernels``, and of the modules
-    outside it that kernels compile code from (computed once per process)."""
+    """A hash of every source file of the kernel folders, and of the modules
+    outside them that kernels compile code from (computed once per process)."""
     global _kernels_digest
     if _kernels_digest is None:
-        folder = os.path.join(_PACKAGE, "kernels")
-        names = sorted(os.path.join("kernels", n) for n in os.listdir(folder) if n.endswith(".py"))
         digest = hashlib.sha256()
-        for name in names + list(KERNEL_SOURCES_OUTSIDE):
+        for name in kernel_sources():
             digest.update(name.encode("utf-8"))
-            with open(os.path.join(_PACKAGE, name), "rb") as f:
+            with open(os.path.join(_PACKAGE, *name.split("/")), "rb") as f:
                 digest.update(f.read())
         _kernels_digest = digest.hexdigest()[:16]
     return _kernels_digest

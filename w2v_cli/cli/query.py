@@ -1,0 +1,253 @@
+"""The query commands: ``w2v similar``, ``w2v analogy``, ``w2v evaluate``, ``w2v plot``, ``w2v export``.
+
+They only read a vectors file, so they import numpy but never numba: answering
+a query should cost the load of the file, not a JIT start-up.
+"""
+
+import functools
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import W2VError
+
+DEFAULT_MODEL = "vectors.bin"
+
+
+def _fail(message):
+    click.echo("error: " + " ".join(str(message).split()), err=True)
+    sys.exit(1)
+
+
+def _user_errors(command):
+    """Turn a W2VError into one line on stderr and exit status 1, never a traceback."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except W2VError as exc:
+            _fail(exc)
+    return wrapper
+
+
+def resolve_model(path=None):
+    """-m PATH, else $W2V_MODEL, else ./vectors.bin."""
+    if path:
+        return path
+    env = os.environ.get("W2V_MODEL")
+    if env:
+        return env
+    if os.path.exists(DEFAULT_MODEL):
+        return DEFAULT_MODEL
+    raise W2VError(f"no vectors file given and no ./{DEFAULT_MODEL}: use -m PATH or set W2V_MODEL=PATH")
+
+
+def _load(path):
+    from ..vectors.keyed import KeyedVectors  # imported here so that `--help` stays instant
+
+    return KeyedVectors.load(resolve_model(path))
+
+
+def _print_results(results, query, as_json, extra=None):
+    if as_json:
+        record = dict(extra or {}, query=query, results=[{"word": w, "score": s} for w, s in results])
+        click.echo(json.dumps(record, ensure_ascii=False))
+    else:
+        for word, score in results:
+            click.echo(f"{word}\t{score:.6f}")
+
+
+model_option = click.option(
+    "-m", "--model", "model", metavar="PATH",
+    help="Vectors file (word2vec text or binary). Default: $W2V_MODEL, else ./vectors.bin.")
+topn_option = click.option("-n", "--topn", default=10, show_default=True, type=click.IntRange(min=1),
+                           help="How many words to show.")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per query).")
+
+
+@click.command()
+@click.argument("words", nargs=-1)
+@topn_option
+@click.option("--neg", multiple=True, metavar="WORD", help="Subtract this word (repeatable).")
+@model_option
+@json_option
+@_user_errors
+def similar(words, topn, neg, model, as_json):
+    """Words nearest to WORDS by cosine similarity (query words excluded).
+
+    Several WORDS are averaged, as in word2vec's `distance`.  With no WORDS, read
+    one query per line from stdin (several words per line allowed) until a blank
+    line or end of input; an unknown word reports an error for that line only
+    (and the exit status is then 1).
+    """
+    kv = _load(model)
+    if words:
+        results = kv.most_similar(list(words), list(neg), topn=topn)
+        _print_results(results, list(words), as_json, {"negative": list(neg)} if neg else None)
+        return
+    failed = False
+    for line in sys.stdin:
+        query = line.split()
+        if not query:
+            break
+        try:
+            results = kv.most_similar(query, list(neg), topn=topn)
+        except W2VError as exc:
+            click.echo("error: " + " ".join(str(exc).split()), err=True)
+            failed = True
+            continue
+        _print_results(results, query, as_json)
+        if not as_json:
+            click.echo()
+    if failed:
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("a")
+@click.argument("b")
+@click.argument("c")
+@topn_option
+@click.option("--method", type=click.Choice(["3cosadd", "3cosmul"], case_sensitive=False), default="3cosadd",
+              show_default=True, help="3CosAdd (vector offset) or 3CosMul (Levy & Goldberg 2014).")
+@model_option
+@json_option
+@_user_errors
+def analogy(a, b, c, topn, method, model, as_json):
+    """Words D such that A - B + C ~ D, e.g. `w2v analogy king man woman` -> queen."""
+    kv = _load(model)
+    results = kv.analogy(a, b, c, method=method.lower(), topn=topn)
+    _print_results(results, [a, b, c], as_json, {"method": method.lower()})
+
+
+@click.command()
+@click.argument("model_path", required=False, metavar="[MODEL]")
+@model_option
+@click.option("--analogies", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
+              help="Analogy questions (questions-words format).")
+@click.option("--pairs", type=click.Path(exists=True, dir_okay=False), metavar="FILE", multiple=True,
+              help="Word pairs with human scores, tab-separated (repeatable).")
+@click.option("--restrict-vocab", default=30000, show_default=True, type=click.IntRange(min=1),
+              help="Analogies use only the first N words of the vectors file (gensim's restrict_vocab).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object with all results.")
+@_user_errors
+def evaluate(model_path, model, analogies, pairs, restrict_vocab, as_json):
+    """Analogy accuracy and word-similarity correlation, computed as gensim does.
+
+    With no --analogies and no --pairs, run the bundled sets: questions-words
+    (Mikolov et al. 2013), WordSim353 and SimLex-999.
+    """
+    from ..vectors.evaluate import evaluate_analogies, evaluate_word_pairs
+
+    if model_path and model and model_path != model:
+        raise W2VError("give the vectors file once: either as MODEL or with -m, not both")
+    kv = _load(model_path or model)
+    if not analogies and not pairs:
+        from ..vectors.evaluate import BUNDLED_ANALOGIES, BUNDLED_PAIRS
+
+        analogies, pairs = BUNDLED_ANALOGIES, tuple(BUNDLED_PAIRS.values())
+    report = {"model": resolve_model(model_path or model), "vocabulary": len(kv), "dimension": kv.dim}
+    if analogies:
+        result = evaluate_analogies(kv, analogies, restrict_vocab=restrict_vocab)
+        report["analogies"] = _analogy_summary(result)
+    report["pairs"] = []
+    for path in pairs:
+        try:
+            report["pairs"].append(evaluate_word_pairs(kv, path))
+        except W2VError as exc:  # e.g. every pair unknown to a small model: report it, go on
+            report["pairs"].append({"file": str(path), "error": str(exc)})
+    if as_json:
+        click.echo(json.dumps(_json_safe(report), ensure_ascii=False, default=str))
+    else:
+        _print_evaluation(report)
+
+
+def _json_safe(value):
+    """NaN (a correlation over constant scores) is not JSON: write null."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def _analogy_summary(result):
+    def counts(section):
+        correct, incorrect = len(section["correct"]), len(section["incorrect"])
+        total = correct + incorrect
+        return {"section": section["section"], "correct": correct, "total": total,
+                "accuracy": correct / total if total else 0.0}
+
+    return {
+        "file": str(result["file"]),
+        "restrict_vocab": result["restrict_vocab"],
+        "sections": [counts(s) for s in result["sections"]],
+        "semantic": result["semantic"],
+        "syntactic": result["syntactic"],
+        "total": counts(result["total"]),
+        "oov": result["oov"],
+        "questions": result["questions"],
+        "oov_ratio": result["oov_ratio"],
+    }
+
+
+def _print_evaluation(report):
+    click.echo(f"model: {report['model']} ({report['vocabulary']} words, dimension {report['dimension']})")
+    ana = report.get("analogies")
+    if ana:
+        click.echo(f"\nanalogies: {ana['file']} (first {ana['restrict_vocab']} words)")
+        for s in ana["sections"] + [dict(ana["semantic"], section="semantic"),
+                                    dict(ana["syntactic"], section="syntactic"), ana["total"]]:
+            click.echo(f"  {s['section']:<30} {100 * s['accuracy']:6.2f}%  ({s['correct']}/{s['total']})")
+        click.echo(f"  skipped (unknown words): {ana['oov']} of {ana['questions']} questions "
+                   f"({ana['oov_ratio']:.1f}%)")
+    if report["pairs"]:
+        click.echo("\nword pairs:")
+        for p in report["pairs"]:
+            if "error" in p:
+                click.echo(f"  {Path(p['file']).name:<30} not evaluated: {p['error']}")
+                continue
+            click.echo(f"  {Path(str(p['file'])).name:<30} spearman {p['spearman']:.4f}  pearson {p['pearson']:.4f}"
+                       f"  pairs {p['pairs']}/{p['pairs'] + p['oov']} ({p['oov_ratio']:.1f}% unknown)")
+
+
+@click.command()
+@click.argument("words", nargs=-1, required=True)
+@click.option("-o", "--output", default="map.png", show_default=True, metavar="PNG", help="The picture (PNG).")
+@click.option("--neighbours", "--neighbors", "neighbours", default=5, show_default=True,
+              type=click.IntRange(min=0), help="Nearest neighbours drawn around each word.")
+@model_option
+@_user_errors
+def plot(words, output, neighbours, model):
+    """A labelled 2-D map (PCA) of WORDS and their nearest neighbours, as a PNG.
+
+    Needs matplotlib: pip install 'w2v-cli[plot]'.
+    """
+    from ..vectors.plot import plot_words, require_matplotlib
+
+    require_matplotlib()  # before loading a large model for nothing
+    labels, _, _ = plot_words(_load(model), words, output, neighbours=neighbours)
+    click.echo(f"{len(labels)} words ({len(set(words))} asked, {len(labels) - len(set(words))} neighbours); "
+               f"wrote {output}", err=True)
+
+
+@click.command()
+@click.option("--projector", "directory", required=True, metavar="DIR",
+              help="Write TensorBoard Projector's tensors.tsv and metadata.tsv into DIR (created if absent).")
+@click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Only the N most frequent words (the first N of the vectors file).  [default: all]")
+@model_option
+@_user_errors
+def export(directory, limit, model):
+    """Export the vectors for viewing elsewhere (TensorBoard's Embedding Projector)."""
+    from ..vectors.export import export_projector
+
+    kv = _load(model)
+    tensors, metadata = export_projector(kv, directory, limit=limit)
+    rows = len(kv) if limit is None else min(limit, len(kv))
+    click.echo(f"{rows:,} words x {kv.dim} dimensions; wrote {tensors} and {metadata}", err=True)

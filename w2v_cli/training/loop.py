@@ -1,0 +1,331 @@
+"""The training loop: corpus -> vocabulary -> id stream -> epochs of kernel calls.
+
+:func:`train` is the library entry point the CLI wraps.  It settles a
+:class:`RunPlan` (options resolved once, the checkpoint to resume, the model to
+continue, the kernel), then runs it.  Its jobs live apart: ``corpus.pipeline``
+(the id stream), ``training.initial`` (starting vectors), ``schedule`` (the
+learning rate), ``worker`` (the kernel's thread, Ctrl-C and SIGTERM),
+``kernels.inputs`` (the bundle an epoch kernel takes) and ``kernels.registry``
+(which kernel).  What stays here is the epoch loop: build the bundle once, run
+each epoch in the worker while drawing the progress bar from the kernel's
+shared counters, check for divergence, checkpoint.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import tempfile
+import time
+from typing import Callable, Iterable, List, Optional, Sequence, Union
+
+import numpy as np
+
+from ..corpus.stream import release_pages
+from ..corpus.vocab import Vocab
+from ..errors import TrainingDiverged, TrainingInterrupted, W2VError
+from .initial import given_vectors, init_vectors
+from .options import SOFTMAX_MAX_WORDS, Resolved, TrainOptions
+from .worker import run_in_worker, sigterm_as_interrupt
+
+__all__ = ["TrainResult", "train", "init_vectors"]
+
+
+@dataclasses.dataclass
+class TrainResult:
+    vocab: Vocab
+    W: np.ndarray  # input vectors, the word embeddings (V x D float32)
+    Wp: np.ndarray  # output (context) vectors
+    loss_history: List[float]  # mean training loss (-J per positive pair) per epoch
+    pair_history: List[int]  # positive (context, centre) pairs trained per epoch
+    tokens: int  # corpus tokens read in pass 1
+    train_words: int  # in-vocabulary tokens per epoch
+    seconds: float  # wall time of the epochs trained by this call
+    words_trained: int  # corpus words trained by this call (less than all epochs' after --resume)
+    threads: int
+    notes: List[str]
+    # With train(evaluator=...): one dict per epoch trained (epoch, loss, scores,
+    # seconds), and the evaluation time, which ``seconds`` excludes.
+    eval_history: List[dict] = dataclasses.field(default_factory=list)
+    eval_seconds: float = 0.0
+    rank: int = 0  # this process's MPI rank; only rank 0 writes output
+    ranks: int = 1  # processes in the MPI job (words_trained and seconds are the job's)
+
+    @property
+    def words(self) -> List[str]:
+        return self.vocab.words
+
+    @property
+    def words_per_second(self) -> float:
+        return self.words_trained / self.seconds if self.seconds > 0 else 0.0
+
+    def keyed_vectors(self, context: bool = False):
+        """W with the words; or W' (``context``), whose rows are the inner nodes
+        node0 .. node{V-2} of the Huffman tree under --loss hs (node{V-2} the root)."""
+        from ..vectors.keyed import KeyedVectors
+        if context and self.Wp.shape[0] != len(self.vocab):
+            return KeyedVectors([f"node{i}" for i in range(self.Wp.shape[0])], self.Wp)
+        return KeyedVectors(self.vocab.words, self.Wp if context else self.W)
+
+    def save(self, path, binary: Optional[bool] = None, context: bool = False) -> None:
+        self.keyed_vectors(context).save(path, binary=binary)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunPlan:
+    """Everything one call of :func:`train` settled before reading the corpus."""
+    corpus: object  # paths or token lists (corpus.pipeline.prepare)
+    opts: Resolved
+    vocab: object  # None, a fixed Vocab (--read-vocab), or continued training's Union
+    progress: bool
+    on_epoch: Optional[Callable[[int, float], None]]
+    checkpoint: Optional[str]  # written after every epoch (rank 0 only)
+    resume: Optional[str]
+    state: object  # the checkpoint's LoopState when resuming, else None
+    saved_corpus: Optional[dict]  # the checkpoint's corpus record when resuming
+    initial: Optional[Sequence[np.ndarray]]  # (W, W') to start from
+    first: object  # continued training's FirstModel, or None
+    evaluator: object
+    cluster: object  # the MPI job, or None
+    notes: tuple
+
+
+def train(corpus: Union[str, os.PathLike, Iterable[Sequence[str]]], options: Optional[TrainOptions] = None,
+          *, vocab: Optional[Vocab] = None, progress: bool = True,
+          on_epoch: Optional[Callable[[int, float], None]] = None,
+          checkpoint: Optional[str] = None, resume: Optional[str] = None,
+          initial: Optional[Sequence[np.ndarray]] = None, evaluator=None, init=None, init_context=None,
+          init_vocab=None, **kwargs) -> TrainResult:
+    """Train word vectors.
+
+    ``corpus`` is a path to a text file (plain, .gz, .bz2, .xz; one sentence per
+    line), a directory or a list of paths, or an iterable of token lists (it is
+    read twice).  Options come as a :class:`TrainOptions` or as keyword
+    arguments of the same names, e.g. ``train("text8", dim=200, epochs=3)``.
+    ``vocab`` fixes the vocabulary instead of counting it.  With
+    ``checkpoint`` a checkpoint file is written after every epoch and when
+    training is interrupted; ``resume`` continues from one (its options and
+    vocabulary are used).  ``on_epoch(epoch, loss)`` is called after every
+    epoch.  Returns a :class:`TrainResult` holding W, W' and the per-epoch loss.
+
+    ``initial`` = (W, W') starts from these vectors instead of random ones
+    (V x D each, V the vocabulary's size).  ``evaluator`` (e.g. an
+    :class:`~w2v_cli.training.epoch_eval.EpochEvaluator`) is called as
+    ``evaluator(words, W, epoch, epochs, loss)`` after every epoch; what it
+    returns is kept in ``eval_history`` and its time is not training time.
+
+    ``init`` continues training a model on ``corpus`` with the union of both
+    vocabularies (w2v_cli.training.continued): ``init`` its vectors (a path, a
+    ``(words, W)`` pair or KeyedVectors) or a checkpoint path, ``init_context``
+    its W' (a path, a pair, or an array in ``init``'s row order),
+    ``init_vocab`` its counts (a ``--save-vocab`` path, a Vocab or a dict;
+    optional).  Unless a dimension is given, it is the model's; a different
+    one is refused.
+
+    Started by ``mpiexec -n N`` (N > 1), the ranks train one model together
+    (w2v_cli.training.distributed); rank 0's result holds it.
+    """
+    from . import distributed
+
+    cluster = distributed.from_environment()  # None unless started by mpiexec -n N, N > 1
+    if cluster is None:
+        return _run(_plan(corpus, options, kwargs, vocab, progress, on_epoch, checkpoint, resume, initial,
+                          evaluator, init, init_context, init_vocab, None))
+    cluster.slow_epoch_starts = checkpoint is not None
+    # Every rank gets the same errors here and below; rank 0 reports them.
+    with distributed.everywhere():
+        return _run(_plan(corpus, options, kwargs, vocab, progress and cluster.rank == 0, on_epoch,
+                          checkpoint if cluster.rank == 0 else None, resume, initial, evaluator, init,
+                          init_context, init_vocab, cluster))
+
+
+def _plan(corpus, options, kwargs, vocab, progress, on_epoch, checkpoint, resume, initial, evaluator,
+          init, init_context, init_vocab, cluster) -> RunPlan:
+    """Settle the run: the checkpoint to resume, the model to continue, the
+    options (resolved once), the kernel; nothing is read from the corpus yet."""
+    from .. import jit
+    from . import checkpoint as ckpt
+    from .kernels import registry
+
+    jit.configure()  # before the kernels are imported (see w2v_cli.jit)
+    notes: List[str] = []
+    first = None
+    if init is not None or init_context is not None or init_vocab is not None:
+        from .continued import load
+        first = load(init, init_context, init_vocab, resume=resume)
+    state = saved_corpus = None
+    if resume is not None:
+        state, vocab, opts, saved_corpus = ckpt.load(resume)
+        notes.append(f"resuming from {resume} after {state.epoch} epochs; options and vocabulary come from the checkpoint")
+        from .distributed import check_resume
+        check_resume(saved_corpus, resume, cluster.size if cluster is not None else 1)
+    else:
+        asked = dataclasses.replace(options or TrainOptions(), **kwargs)
+        opts = asked.resolve(init_dim=first.dim if first is not None else None, cluster=cluster)
+        if asked.threads and asked.threads > opts.threads:
+            notes.append(f"--threads {asked.threads} capped at the {opts.threads} cores of this machine")
+    if first is not None:
+        from .continued import Union, check_options
+        check_options(first, opts, vocab)
+        vocab = Union(first, opts.min_count)
+    registry.select(opts.model, opts.loss, opts.batch)  # a combination without a kernel fails here, not after pass 2
+    return RunPlan(corpus, opts, vocab, progress, on_epoch, checkpoint, resume, state, saved_corpus, initial, first,
+                   evaluator, cluster, tuple(notes))
+
+
+def _run(plan: RunPlan) -> TrainResult:
+    """Read the corpus, train the epochs, return the result."""
+    from ..corpus.pipeline import prepare
+    from . import checkpoint as ckpt
+
+    opts, cluster, state = plan.opts, plan.cluster, plan.state
+    notes = list(plan.notes)
+    with sigterm_as_interrupt(), tempfile.TemporaryDirectory(prefix="w2v-") as workdir:
+        try:
+            prepared = prepare(plan.corpus, workdir, min_count=opts.min_count, max_vocab=opts.max_vocab,
+                               vocab=plan.vocab, threads=opts.threads, cluster=cluster)
+        except KeyboardInterrupt:
+            raise TrainingInterrupted("interrupted while reading the corpus; nothing was written") from None
+        vocab, stream, train_words, tokens = prepared.vocab, prepared.stream, prepared.train_words, prepared.tokens
+        initial = plan.initial
+        if plan.first is not None:  # the old words' rows carried over
+            from .continued import carried_vectors
+            initial = carried_vectors(plan.first, vocab, opts.seed)
+            notes.extend(plan.vocab.notes(vocab))
+        notes.extend(prepared.notes)
+        corpus_info = {"stream_items": int(len(stream)), "train_words": int(train_words)} if cluster is None \
+            else cluster.corpus_info(train_words)
+        if state is not None and plan.saved_corpus != corpus_info:
+            raise W2VError(f"corpus does not match checkpoint {plan.resume}: it was trained on "
+                           f"{plan.saved_corpus['train_words']:,} words, this corpus has {train_words:,}; "
+                           f"to continue training on new text, use --init {plan.resume}")
+        if opts.loss == "softmax" and len(vocab) > SOFTMAX_MAX_WORDS and not opts.force:
+            raise W2VError(f"--loss softmax over {len(vocab)} words is hopelessly slow (limit "
+                           f"{SOFTMAX_MAX_WORDS}); use --loss ns or add --force")
+        if state is None:
+            rows = opts.output_rows(len(vocab))
+            if initial is not None:
+                W, Wp = given_vectors(initial, len(vocab), opts.dim, rows)
+            else:
+                W, Wp = init_vectors(len(vocab), opts.dim, opts.seed, rows)
+            state = _fresh_state(W, Wp, opts.threads)
+
+        def save_checkpoint():
+            if plan.checkpoint is not None:
+                ckpt.save(plan.checkpoint, state, vocab, opts, corpus_info)
+
+        done_at_start = _words_done(state, train_words)
+        eval_history, eval_seconds = [], [0.0]
+        on_epoch = plan.on_epoch
+        if plan.evaluator is not None:
+            on_epoch = _evaluating(on_epoch, plan.evaluator, vocab, state, opts.epochs, eval_history, eval_seconds)
+        seconds = _run_epochs(stream, vocab, state, opts, train_words, plan.progress, on_epoch, save_checkpoint,
+                              plan.checkpoint, cluster) - eval_seconds[0]
+        words_trained = _words_done(state, train_words) - done_at_start
+        del stream, prepared  # release the memory map before the directory goes
+    if cluster is not None:
+        from . import distributed
+        cluster.make_identical(state.W, state.Wp)
+        notes.append(distributed.summary(cluster, state.threads))
+    return TrainResult(vocab, state.W, state.Wp, state.history, state.pair_history, tokens, train_words, seconds,
+                       words_trained, state.threads, notes, eval_history, eval_seconds[0],
+                       *((cluster.rank, cluster.size) if cluster is not None else ()))
+
+
+def _evaluating(on_epoch, evaluator, vocab, state, epochs, history, seconds):
+    """on_epoch, preceded by evaluating W; the time spent is added to seconds[0]."""
+    def hook(epoch, loss):
+        start = time.perf_counter()
+        history.append(evaluator(vocab.words, state.W, epoch + 1, epochs, loss))
+        seconds[0] += time.perf_counter() - start
+        if on_epoch is not None:
+            on_epoch(epoch, loss)
+    return hook
+
+
+def _words_done(state, train_words: int) -> int:
+    """Corpus words trained so far over all epochs (what the schedule counts)."""
+    return state.epoch * train_words + (int(state.progress.sum()) if state.in_epoch else 0)
+
+
+def _fresh_state(W, Wp, threads: int):
+    from .checkpoint import LoopState
+    from .kernels.inputs import ThreadState
+
+    t = ThreadState.fresh(threads)
+    return LoopState(W=W, Wp=Wp, epoch=0, spans=t.spans, rng=t.states, progress=t.progress,
+                     loss_acc=t.loss_acc, pair_acc=t.pair_acc, history=[], pair_history=[], in_epoch=False)
+
+
+def _run_epochs(stream, vocab, state, opts: Resolved, train_words: int, progress: bool,
+                on_epoch, save_checkpoint, checkpoint_path, cluster=None) -> float:
+    import numba
+
+    from .kernels import registry
+    from .kernels.inputs import ThreadState, epoch_inputs, idle, start_epoch
+    from .progress import TrainProgress
+
+    kernel = registry.select(opts.model, opts.loss, opts.batch).epoch
+    numba.set_num_threads(state.threads)
+    if cluster is not None:
+        cluster.prepare_state(state)  # a progress slot for the other ranks' words
+    total = train_words * opts.epochs
+    threads = ThreadState(state.spans, state.rng, state.progress, state.loss_acc, state.pair_acc)
+    b = epoch_inputs(stream, vocab.counts, state.W, state.Wp, opts, total_words=total, thread_state=threads)
+    # Load (or compile) the kernel on empty spans before the clock starts: that is
+    # start-up cost, reported apart from training speed.
+    kernel(idle(b))
+    bar = TrainProgress(total, opts.alpha, opts.min_alpha, enabled=progress)
+    start = time.perf_counter()
+    released = [start]
+    try:
+        while state.epoch < opts.epochs:
+            epoch = state.epoch
+            done_before = epoch * train_words
+            if not state.in_epoch:
+                start_epoch(b, epoch, opts.seed, done_before,
+                            first_thread=cluster.first_thread(state.threads) if cluster is not None else 0)
+                state.in_epoch = True
+            b = b._replace(words_before=done_before)
+            sync = cluster.epoch_sync(state, opts.sync_period) if cluster is not None else None
+
+            def poll():
+                if sync is not None:
+                    sync.watch(b.stop)  # a failed sync stops the kernel
+                bar.update(done_before + int(state.progress.sum()),
+                           state.loss_acc.sum(), int(state.pair_acc.sum()))
+                # About once a second: a few MB of the stream stay resident, not all of it.
+                if time.perf_counter() - released[0] > 1.0:
+                    release_pages(stream)
+                    released[0] = time.perf_counter()
+
+            # Under MPI: rows merged while the kernel runs, all of them once every rank is done.
+            with sync if sync is not None else contextlib.nullcontext():
+                run_in_worker(kernel, b, poll)
+            loss_sum, pairs = sync.totals() if sync is not None else (state.loss_acc.sum(), int(state.pair_acc.sum()))
+            mean_loss = float(loss_sum / pairs) if pairs else float("nan")
+            # An epoch with no pairs (every word subsampled away) has no loss; that is not divergence.
+            if (pairs and not np.isfinite(mean_loss)) or not np.isfinite(state.W).all() \
+                    or not np.isfinite(state.Wp).all():
+                raise TrainingDiverged(
+                    f"training diverged in epoch {epoch + 1} (loss {mean_loss}); lower --alpha (now {opts.alpha})")
+            state.history.append(mean_loss)
+            state.pair_history.append(pairs)
+            state.epoch += 1
+            state.in_epoch = False
+            save_checkpoint()
+            bar.epoch_done(epoch + 1, mean_loss)
+            if on_epoch is not None:
+                on_epoch(epoch, mean_loss)
+    except KeyboardInterrupt:
+        done_words = _words_done(state, train_words)
+        where = f"after {done_words:,} of {total:,} words ({100.0 * done_words / total:.1f} %)"
+        if checkpoint_path is None or cluster is not None:
+            raise TrainingInterrupted(f"training interrupted {where}; nothing was written") from None
+        save_checkpoint()
+        raise TrainingInterrupted(
+            f"training interrupted {where}; checkpoint written to {checkpoint_path}, continue with --resume {checkpoint_path}") from None
+    finally:
+        bar.close()
+    return time.perf_counter() - start

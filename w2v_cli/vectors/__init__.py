@@ -1,0 +1,2 @@
+"""Trained vectors: file formats, KeyedVectors queries, evaluation, export and
+plots.  Nothing here imports Numba, so queries start fast."""
