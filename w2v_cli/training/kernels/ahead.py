@@ -10,41 +10,45 @@ leave them there.  carry[0] counts the centre words the draw in targets still
 serves.
 """
 
+import numpy as np
 from numba import njit
 
 from ...intrinsics import prefetch_row
 from .rng import alias_draw
-from .span import Hooks, no_span_hook
+from .span import Hooks, no_begin_hook, no_end_hook, no_span_end_hook
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
-def ahead_sentence_begin(b, s, state, n):
+def ahead_sentence_begin(b, s, state, n, carry):
     """A fresh draw for the sentence's first centre word."""
     if n > 0:
         for d in range(1, b.ahead + 1):
             s.ahead[d] = alias_draw(state, b.noise)
-        s.carry[0] = 0
+        return (np.int64(0), carry[1])
+    return carry
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
-def ahead_centre_begin(b, s, state, sentence, i, n):
+def ahead_centre_begin(b, s, state, sentence, i, n, carry):
     """Move the draw ahead into targets when the current one is used up, draw
     the next (prefetching its rows), and prefetch the next centre's rows."""
     targets, ahead = s.targets, s.ahead
     share = b.shared_negatives
-    if s.carry[0] == 0:
+    serves = carry[0]
+    if serves == 0:
         for d in range(1, b.ahead + 1):
             targets[d] = ahead[d]
-        s.carry[0] = share
+        serves = share
         if i + share < n:
             for d in range(1, b.ahead + 1):
                 ahead[d] = alias_draw(state, b.noise)
                 prefetch_row(b.Wp, ahead[d])
-    s.carry[0] -= 1
+    serves -= 1
     if i + 1 < n:
         prefetch_row(b.Wp, sentence[i + 1])
         if i + 1 + b.window < n:
             prefetch_row(b.W, sentence[i + 1 + b.window])
+    return (np.int64(serves), carry[1])
 
 
-AHEAD_HOOKS = Hooks(no_span_hook, ahead_sentence_begin, ahead_centre_begin, no_span_hook, no_span_hook)
+AHEAD_HOOKS = Hooks(no_begin_hook, ahead_sentence_begin, ahead_centre_begin, no_end_hook, no_span_end_hook)

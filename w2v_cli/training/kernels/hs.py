@@ -216,19 +216,18 @@ def cbow_hs(b, s, sentence, n, i, lo, hi, alpha, with_loss, state):
 
 
 # --- the span loop's hooks for hierarchical softmax (see span.Hooks) ------------
-# carry[0]: centre words since the last merge of the private top nodes; carry[1]: merges so far.
+# carry: (centre words since the last merge of the private top nodes, merges so far).
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
 def hs_span_begin(b, s):
-    s.carry[0] = 0
-    s.carry[1] = 0
     if b.hot_rows > 0:
         hot_begin(b.Wp, s.hot, s.hot_base)
+    return (np.int64(0), np.int64(0))
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
-def hs_centre_begin(b, s, state, sentence, i, n):
+def hs_centre_begin(b, s, state, sentence, i, n, carry):
     """Prefetch the next centre word's path rows (the deep nodes are rarely in
     cache; the private top nodes are the thread's own) and the row entering the window."""
     if i + 1 < n:
@@ -239,22 +238,25 @@ def hs_centre_begin(b, s, state, sentence, i, n):
                 prefetch_row(b.Wp, b.points[nxt, j])
         if i + 1 + b.window < n:
             prefetch_row(b.W, sentence[i + 1 + b.window])
+    return carry
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
-def hs_centre_end(b, s):
+def hs_centre_end(b, s, carry):
     """Merge the private top nodes every ``hot_every`` centre words (more of
     them at rarer merges: hot_rows.synced_rows)."""
+    since, syncs = carry
     if b.hot_rows > 0:
-        s.carry[0] += 1
-        if s.carry[0] >= b.hot_every:
-            s.carry[1] += 1
-            hot_sync(b.Wp, s.hot, s.hot_base, synced_rows(b.hot_rows, s.carry[1]))
-            s.carry[0] = 0
+        since += 1
+        if since >= b.hot_every:
+            syncs += 1
+            hot_sync(b.Wp, s.hot, s.hot_base, synced_rows(b.hot_rows, syncs))
+            since = 0
+    return (np.int64(since), np.int64(syncs))
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
-def hs_span_end(b, s):
+def hs_span_end(b, s, carry):
     if b.hot_rows > 0:
         hot_sync(b.Wp, s.hot, s.hot_base, b.hot_rows)
 

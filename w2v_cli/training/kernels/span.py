@@ -19,15 +19,17 @@ What differs by loss around the step comes as :class:`Hooks`, a NamedTuple
 of Numba functions compiled in the same way (a registry entry names its step
 and its hooks):
 
-    hooks.span_begin(b, s)                             before the span's first sentence
-    hooks.sentence_begin(b, s, state, n)               after a sentence is read
-    hooks.centre_begin(b, s, state, sentence, i, n)    after the window is drawn, before the step
-    hooks.centre_end(b, s)                             after the step
-    hooks.span_end(b, s)                               after the span (or a stop)
+    carry = span_begin(b, s)                                  before the span's first sentence
+    carry = sentence_begin(b, s, state, n, carry)             after a sentence is read
+    carry = centre_begin(b, s, state, sentence, i, n, carry)  after the window is drawn, before the step
+    carry = centre_end(b, s, carry)                           after the step
+    span_end(b, s, carry)                                     after the span (or a stop)
 
-The hooks keep what they carry from one call to the next in ``s.carry``
-(int64).  :data:`NO_HOOKS` does nothing; negative sampling's draw ahead is in
-``ahead``, hierarchical softmax's path prefetch and private top nodes in ``hs``.
+What the hooks keep from one call to the next is ``carry``, a pair of int64
+that the loop holds in registers (a scratch array written per centre word
+would be memory traffic, and could share a cache line with another thread's).
+:data:`NO_HOOKS` does nothing; negative sampling's draw ahead is in ``ahead``,
+hierarchical softmax's path prefetch and private top nodes in ``hs``.
 """
 
 from typing import Callable, NamedTuple
@@ -39,8 +41,6 @@ from .blocks import BLOCK, LANES, round_up
 from .rng import below
 from .stream import MAX_SENTENCE, PAD, learning_rate, read_sentence, window_bounds, words_done
 
-# Slots of Scratch.carry, the hooks' state kept across calls.
-CARRY_SLOTS = 4
 
 
 class Scratch(NamedTuple):
@@ -57,7 +57,6 @@ class Scratch(NamedTuple):
     path: np.ndarray  # int64 [padded]: a Huffman path's rows in ``hot``
     hot: np.ndarray  # [hot_rows + 2 longest path, D]: private top nodes, a staging block, its copy (hot_rows)
     hot_base: np.ndarray  # [hot_rows, D]: the private rows' values at the last sync
-    carry: np.ndarray  # int64 [CARRY_SLOTS]: what the hooks keep between calls
 
 
 @njit(cache=True, error_model="numpy", nogil=True)
@@ -73,7 +72,7 @@ def new_scratch(b):
                    np.empty((n_pad, dim), dtype=b.W.dtype), np.empty((2, dim), dtype=b.W.dtype),
                    np.empty(b.scores_len, dtype=b.W.dtype), np.empty(n_pad, dtype=np.int64),
                    np.empty((b.hot_rows + 2 * b.codes.shape[1] if b.hot_rows > 0 else 0, dim), dtype=b.W.dtype),
-                   np.empty((b.hot_rows, dim), dtype=b.W.dtype), np.zeros(CARRY_SLOTS, dtype=np.int64))
+                   np.empty((b.hot_rows, dim), dtype=b.W.dtype))
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
@@ -104,21 +103,31 @@ class Hooks(NamedTuple):
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
-def no_span_hook(b, s):
-    pass
+def no_begin_hook(b, s):
+    return (np.int64(0), np.int64(0))
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
-def no_sentence_hook(b, s, state, n):
-    pass
+def no_sentence_hook(b, s, state, n, carry):
+    return carry
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
-def no_centre_hook(b, s, state, sentence, i, n):
+def no_centre_hook(b, s, state, sentence, i, n, carry):
+    return carry
+
+
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
+def no_end_hook(b, s, carry):
+    return carry
+
+
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
+def no_span_end_hook(b, s, carry):
     pass
 
 
-NO_HOOKS = Hooks(no_span_hook, no_sentence_hook, no_centre_hook, no_span_hook, no_span_hook)
+NO_HOOKS = Hooks(no_begin_hook, no_sentence_hook, no_centre_hook, no_end_hook, no_span_end_hook)
 
 
 @njit(cache=True, error_model="numpy", fastmath=True, nogil=True, inline="always")
@@ -159,7 +168,7 @@ def run_span(b, s, tid, step, hooks):
     end = spans[tid, 1]
     if stop[0] != 0:
         end = pos  # stopped before it started
-    hooks.span_begin(b, s)
+    carry = hooks.span_begin(b, s)
     while pos < end:
         if words - reported >= report_every:
             progress[slot] = words
@@ -171,7 +180,7 @@ def run_span(b, s, tid, step, hooks):
                 break
         pos, n, read = read_sentence(stream, pos, end, keep, state, sentence)
         words += read
-        hooks.sentence_begin(b, s, state, n)
+        carry = hooks.sentence_begin(b, s, state, n, carry)
         for i in range(n):
             lo, hi = window_bounds(state, i, n, window)
             # A random sample: any rule tied to the position would favour the
@@ -179,18 +188,18 @@ def run_span(b, s, tid, step, hooks):
             with_loss = True
             if loss_every > 1:
                 with_loss = below(state, loss_every) == 0
-            hooks.centre_begin(b, s, state, sentence, i, n)
+            carry = hooks.centre_begin(b, s, state, sentence, i, n, carry)
             step_loss, step_pairs = step(b, s, sentence, n, i, lo, hi, alpha, with_loss, state)
             loss += loss_every * step_loss
             pairs += step_pairs
-            hooks.centre_end(b, s)
+            carry = hooks.centre_end(b, s, carry)
             if b.stop_within_sentence:
                 loss_acc[slot] = loss
                 pair_acc[slot] = pairs
                 if stop[0] != 0:
                     end = pos  # give up the rest of the sentence and the span
                     break
-    hooks.span_end(b, s)
+    hooks.span_end(b, s, carry)
     progress[slot] = words
     loss_acc[slot] = loss
     pair_acc[slot] = pairs
