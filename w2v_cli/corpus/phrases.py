@@ -42,7 +42,7 @@ from typing import BinaryIO, List, Optional, Sequence
 
 import numpy as np
 
-from ..atomic import atomic_write
+from ..atomic import atomic_write, check_outputs
 from ..declare import check, option
 from ..errors import W2VError
 
@@ -159,6 +159,7 @@ def phrases(corpus, output, options: Optional[PhrasesOptions] = None, **kwargs) 
     files = resolve_files(corpus_files(corpus) or [])
     if not files:
         raise W2VError("no corpus given")
+    check_outputs([("corpus", f) for f in files], [("output", output)])
     result = PhrasesResult()
     directory = os.path.dirname(os.path.abspath(os.fspath(output)))
     source = files
