@@ -118,7 +118,9 @@ def train(corpus, output, fmt, save_context, save_vocab, read_vocab, checkpoint,
         writers.append((save_vocab, result.vocab.save))
     if eval_plot:
         writers.append((eval_plot, lambda p: plot_history(result.eval_history, p)))
-    write_all_or_nothing(writers)
+    from .. import signals
+
+    write_all_or_nothing(writers, before_commit=signals.commit)  # a stop asked for at any time: nothing replaced
     click.echo(summary(result, output, evaluator is not None), err=True)
 
 

@@ -43,6 +43,7 @@ from typing import BinaryIO, List, Optional, Sequence
 import numpy as np
 
 from ..atomic import atomic_write, check_outputs
+from ..signals import check as check_stop
 from ..declare import check, option
 from ..errors import W2VError
 
@@ -187,6 +188,7 @@ def phrases(corpus, output, options: Optional[PhrasesOptions] = None, **kwargs) 
                 result.passes.append(stats)
                 if target is not out:
                     source = [target.name]  # the next pass reads this one's text
+            check_stop()  # a stop that something swallowed (w2v_cli.signals): the old output stays
     except OSError as exc:
         raise W2VError(f"cannot write a pass of phrases in {directory}: {exc.strerror or exc}") from None
     finally:
