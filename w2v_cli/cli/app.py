@@ -75,6 +75,8 @@ def main(argv=None) -> None:
         _exit(str(exc), 1, exc)
     except KeyboardInterrupt as exc:
         _exit("interrupted; nothing was written", EXIT_INTERRUPTED, exc)
+    except MemoryError as exc:  # past the up-front estimate (w2v_cli.training.memory)
+        _exit("out of memory; nothing was written (lower --dim or --max-vocab, or raise --min-count)", 1, exc)
     except BrokenPipeError:
         # `w2v similar ... | head`: the reader went away; that is not an error.
         sys.stderr.close()
