@@ -141,6 +141,18 @@ def test_guard_compares_files_not_spellings(tmp_path):
     atomic.check_outputs([("--resume", ck)], [("--checkpoint", ck)], allowed=[(ck, ck)])
 
 
+def test_library_checkpoint_equal_to_init_refused(tmp_path, model):
+    from w2v_cli.training.loop import train
+
+    init = tmp_path / "v.bin"
+    init.write_bytes((model / "v.bin").read_bytes())
+    before = snapshot(tmp_path)
+    with pytest.raises(W2VError, match="is also the input --init"):
+        train(str(model / "corpus.txt"), init=str(init), init_context=str(model / "ctx.bin"), checkpoint=str(init),
+              progress=False, dim=8, epochs=1, min_count=1, threads=1)
+    assert snapshot(tmp_path) == before
+
+
 # ----------------------------------------------------------------------------- defect 11
 
 

@@ -153,6 +153,15 @@ def _plan(corpus, options, kwargs, vocab, progress, on_epoch, checkpoint, resume
 
     allowed = max(1, int(numba_config.NUMBA_NUM_THREADS))  # numba.set_num_threads refuses more
     notes: List[str] = []
+    if checkpoint is not None:  # the library's callers get the CLI's guard (atomic.check_outputs) too
+        from ..atomic import check_outputs
+        from ..corpus.sources import corpus_files
+
+        paths = [(flag, p) for flag, p in (("--init", init), ("--init-context", init_context),
+                                            ("--init-vocab", init_vocab), ("--resume", resume))
+                 if isinstance(p, (str, os.PathLike))]
+        check_outputs([("corpus", p) for p in corpus_files(corpus) or []] + paths, [("--checkpoint", checkpoint)],
+                      allowed=[(resume, checkpoint)] if isinstance(resume, (str, os.PathLike)) else ())
     first = None
     if init is not None or init_context is not None or init_vocab is not None:
         from .continued import load
