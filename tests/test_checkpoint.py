@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from conftest import assert_resume_reproduces, planted_sentences, run_w2v
+from hostile_util import default_signals
 from w2v_cli.errors import W2VError
 from w2v_cli.training.loop import train
 
@@ -83,7 +84,7 @@ def test_sigint_mid_epoch_then_resume_matches_uninterrupted(tmp_path, model):
     out, ck = tmp_path / "out.bin", tmp_path / "run.ckpt"
     proc = subprocess.Popen([sys.executable, "-m", "w2v_cli", "train", str(corpus), "-o", str(out),
                              "--checkpoint", str(ck), *map(str, args)],
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=default_signals)
     deadline = time.time() + 120
     while not ck.exists() and time.time() < deadline and proc.poll() is None:
         time.sleep(0.05)  # the first checkpoint appears after epoch 1

@@ -20,6 +20,7 @@ as it was, and a :class:`W2VError` names the path and the reason in one line.
 
 import contextlib
 import errno
+import fcntl
 import io
 import os
 import stat
@@ -64,6 +65,29 @@ def resolve(path):
     return "file", os.path.realpath(path)
 
 
+# Temporary and staging files are named ".<first bytes of the name>.<random>.w2v-tmp"
+# beside their target: hidden, recognisable, unique per run (created with
+# O_EXCL, so never a file of someone else's), and never longer than this many
+# bytes, whatever the target's name: a name that can be written can be staged.
+_STAGE_NAME_BYTES = 64
+_STAGE_SUFFIX = ".w2v-tmp"
+# mkstemp's random part is 8 characters: "." + prefix + "." + 8 + suffix
+STAGE_NAME_MAX = 1 + _STAGE_NAME_BYTES + 1 + 8 + len(_STAGE_SUFFIX)
+
+
+def _stage_prefix(target: str) -> str:
+    name = os.fsencode(os.path.basename(target))[:_STAGE_NAME_BYTES]
+    return "." + os.fsdecode(name) + "."
+
+
+def _new_stage(path, target: str):
+    """Create a new, empty, uniquely named file beside ``target``: (fd, name)."""
+    try:
+        return tempfile.mkstemp(prefix=_stage_prefix(target), suffix=_STAGE_SUFFIX, dir=os.path.dirname(target))
+    except OSError as exc:
+        raise W2VError(_describe(exc, path)) from None
+
+
 def check_writable(path) -> None:
     """Refuse, before any work is done, an output that cannot be written."""
     kind, target = resolve(path)
@@ -78,6 +102,102 @@ def check_writable(path) -> None:
         raise W2VError(f"cannot write {path}: directory {directory} does not exist")
     if not os.access(directory, os.W_OK):
         raise W2VError(f"cannot write {path}: directory {directory} is not writable")
+    try:  # the name itself and its staging name must fit, or training would fail at its end
+        name_max = os.pathconf(directory, "PC_NAME_MAX")
+        path_max = os.pathconf(directory, "PC_PATH_MAX")
+    except (OSError, ValueError):
+        return
+    longest = max(len(os.fsencode(os.path.basename(target))), STAGE_NAME_MAX)
+    if longest > name_max:
+        raise W2VError(f"cannot write {path}: file name too long ({longest} bytes, at most {name_max} here)")
+    if len(os.fsencode(directory)) + 1 + longest >= path_max:
+        raise W2VError(f"cannot write {path}: path too long (at most {path_max - 1} bytes)")
+
+
+def _identity(path: str):
+    """(realpath, (device, inode) or None) of the file ``path`` stands for."""
+    real = os.path.realpath(path)
+    try:
+        st = os.stat(real)
+    except OSError:
+        return real, None
+    return real, (st.st_dev, st.st_ino) if stat.S_ISREG(st.st_mode) else None
+
+
+def _files_in(path: str):
+    """``path``, or for a directory the files in it that a corpus reader takes
+    (w2v_cli.corpus.sources.resolve_files: not hidden, not subdirectories)."""
+    if not os.path.isdir(path):
+        return [path]
+    try:
+        names = sorted(os.listdir(path))
+    except OSError:
+        return []  # the reader says why it cannot read it
+    return [os.path.join(path, n) for n in names if not n.startswith(".") and not os.path.isdir(os.path.join(path, n))]
+
+
+def check_outputs(inputs, outputs, allowed=()) -> None:
+    """The one guard of every command's paths, run before anything is read:
+    every output must differ from every input and from every other output,
+    compared by the file each resolves to (links and '..' followed, hard links
+    and bind mounts by device and inode), directories among the inputs
+    standing for the files in them; each output must be writable.
+
+    ``inputs`` and ``outputs`` are ``(what, path)`` pairs (``what`` names the
+    option in the message, ``"corpus"`` for the corpus; ``None`` paths are
+    skipped, ``-`` is never a file);
+    ``allowed`` lists ``(input path, output path)`` pairs that may be the same
+    file (``--resume`` and ``--checkpoint``: the run goes on in its own file)."""
+    def same(a, b):
+        return a[0] == b[0] or (a[1] is not None and a[1] == b[1])
+
+    ok = [(_identity(os.fspath(i))[0], _identity(os.fspath(o))[0]) for i, o in allowed]
+    read = []
+    for what, path in inputs:
+        if path is None or os.fspath(path) == STDOUT:
+            continue
+        read.extend((what, f, _identity(f)) for f in _files_in(os.fspath(path)))
+    written = []
+    for what, path in outputs:
+        if path is None or os.fspath(path) == STDOUT:
+            continue
+        path = os.fspath(path)
+        ident = _identity(path)
+        for in_what, in_path, in_ident in read:
+            if same(ident, in_ident) and (in_ident[0], ident[0]) not in ok:
+                if in_what == "corpus":
+                    named = "" if in_path == path else f" file {in_path}"
+                    raise W2VError(f"{what} {path} is the input corpus{named}; choose another output path")
+                raise W2VError(f"{what} {path} is also the input {in_what} {in_path}; choose another output path")
+        for _, other_path, other_ident in written:
+            if same(ident, other_ident):
+                raise W2VError(f"outputs {other_path} and {path} are the same file; give each its own path")
+        written.append((what, path, ident))
+        check_writable(path)  # links followed; FIFOs, devices and '-' written directly
+
+
+@contextlib.contextmanager
+def commit_lock(paths):
+    """Hold an exclusive lock on the directories of ``paths`` (sorted, so two
+    holders never wait for each other): what :func:`write_all_or_nothing`
+    holds while it renames one run's set of files into place, so that two
+    runs replacing the same files leave one run's complete set."""
+    fds = []
+    try:
+        for directory in sorted({os.path.dirname(os.path.realpath(os.fspath(p))) for p in paths}):
+            try:
+                fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            except OSError:
+                continue  # the rename will say what is wrong
+            fds.append(fd)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except OSError:
+                pass  # a filesystem without locks: renames are still atomic one by one
+        yield
+    finally:
+        for fd in fds:
+            os.close(fd)  # releases its lock
 
 
 @contextlib.contextmanager
@@ -103,11 +223,7 @@ def _open_mode(mode):
 
 @contextlib.contextmanager
 def _write_replacing(path, target, mode):
-    try:
-        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=".tmp",
-                                   dir=os.path.dirname(target))
-    except OSError as exc:
-        raise W2VError(_describe(exc, path)) from None
+    fd, tmp = _new_stage(path, target)
     try:
         with os.fdopen(fd, mode, **_open_mode(mode)) as fh:
             # mkstemp creates the file 0600; give it the mode the old file had,
@@ -207,14 +323,17 @@ def _remove_quietly(path: str) -> None:
         pass
 
 
-def write_all_or_nothing(writers) -> None:
+def write_all_or_nothing(writers, before_commit=None) -> None:
     """Write several outputs so that either all of them are replaced or none is.
 
     ``writers`` is a list of ``(path, write)`` where ``write(p)`` writes the file
     at ``p``.  Each file (links followed) is first written beside its target
-    under a hidden staging name; streams and ``-`` are written next, directly,
-    so a reader gets data only once every file has been staged; only when all
-    have succeeded are the staged files renamed into place.
+    under a new staging name of its own (see :func:`_new_stage`); streams and
+    ``-`` are written next, directly, so a reader gets data only once every
+    file has been staged; only when all have succeeded (and
+    ``before_commit()``, if given, has not raised) are the staged files
+    renamed into place, together, under :func:`commit_lock`.  On failure only
+    the staging files this call created are removed.
     """
     staged, direct = [], []
     try:
@@ -223,7 +342,8 @@ def write_all_or_nothing(writers) -> None:
             if kind != "file":
                 direct.append((path, write))
                 continue
-            stage = os.path.join(os.path.dirname(target), "." + os.path.basename(target) + ".w2v-staged")
+            fd, stage = _new_stage(path, target)
+            os.close(fd)
             staged.append((stage, target, os.fspath(path)))
             write(stage)
             try:  # the stage was new: give it the mode the target has
@@ -232,11 +352,16 @@ def write_all_or_nothing(writers) -> None:
                 raise W2VError(_describe(exc, path)) from None
         for path, write in direct:
             write(path)
-        for stage, target, path in staged:
-            try:
-                os.replace(stage, target)
-            except OSError as exc:
-                raise W2VError(_describe(exc, path)) from None
+        if before_commit is not None:
+            before_commit()
+        with commit_lock([target for _, target, _ in staged]):
+            while staged:
+                stage, target, path = staged[0]
+                try:
+                    os.replace(stage, target)
+                except OSError as exc:
+                    raise W2VError(_describe(exc, path)) from None
+                del staged[0]  # its name is the target's now, not ours to remove
     except BaseException:
         for stage, _, _ in staged:
             _remove_quietly(stage)

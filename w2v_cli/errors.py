@@ -19,5 +19,8 @@ class TrainingDiverged(W2VError):
 
 def interrupt_on_signal(signum, frame):
     """Signal handler: unwind like Ctrl-C (SIGTERM is installed with it), so
-    every ``finally`` runs and temporary files are removed."""
-    raise KeyboardInterrupt
+    every ``finally`` runs and temporary files are removed; where that cannot
+    be done safely the signal is recorded and raised a moment later
+    (w2v_cli.signals)."""
+    from .signals import handler
+    handler(signum, frame)

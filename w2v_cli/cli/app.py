@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import atexit
 import gc
-import signal
 import sys
 
 import click
@@ -19,7 +18,8 @@ from .declared import range_hint
 from .query import analogy, evaluate, export, plot, similar
 from .train import phrases, train
 from ..corpus.phrases import PhrasesOptions
-from ..errors import TrainingInterrupted, W2VError, interrupt_on_signal
+from .. import signals
+from ..errors import TrainingInterrupted, W2VError
 from ..training.options import TrainOptions
 
 EXIT_INTERRUPTED = 130
@@ -39,6 +39,7 @@ for _command in (train, phrases, similar, analogy, evaluate, plot, export):
 def _exit(message: str, code: int, exc: BaseException = None) -> None:
     """Print ``message`` as one 'error:' line and exit with ``code``; in an MPI
     job, print it once and end every rank (w2v_cli.distributed.end_job)."""
+    signals.settle()  # a signal now cannot cut the message short
     from ..training.distributed import launched_size  # no mpi4py import: reads the environment
 
     if launched_size() > 1:
@@ -50,14 +51,17 @@ def _exit(message: str, code: int, exc: BaseException = None) -> None:
 
 def main(argv=None) -> None:
     """Console entry point: run the CLI and turn every expected failure into one line."""
-    # SIGTERM unwinds like Ctrl-C, so temporary files are removed on the way out.
-    signal.signal(signal.SIGTERM, interrupt_on_signal)
+    # SIGTERM unwinds like Ctrl-C, so temporary files are removed on the way out;
+    # both are held until the try below (w2v_cli.signals).
+    signals.install()
     # Numba leaves about a million objects behind, and the interpreter's last
     # garbage collection walks them all (0.15 s of every `w2v train`); frozen
     # objects are skipped (atexit runs before that collection).
     atexit.register(gc.freeze)
     try:
+        signals.release()
         cli.main(args=argv, prog_name="w2v", standalone_mode=False)
+        signals.settle()
     except click.exceptions.Abort:
         # Click turns Ctrl-C outside training (e.g. while reading the corpus) into Abort.
         _exit("interrupted; nothing was written", EXIT_INTERRUPTED, KeyboardInterrupt())
@@ -71,6 +75,8 @@ def main(argv=None) -> None:
         _exit(str(exc), 1, exc)
     except KeyboardInterrupt as exc:
         _exit("interrupted; nothing was written", EXIT_INTERRUPTED, exc)
+    except MemoryError as exc:  # past the up-front estimate (w2v_cli.training.memory)
+        _exit("out of memory; nothing was written (lower --dim or --max-vocab, or raise --min-count)", 1, exc)
     except BrokenPipeError:
         # `w2v similar ... | head`: the reader went away; that is not an error.
         sys.stderr.close()

@@ -10,10 +10,9 @@ import sys
 
 import click
 
-from ..atomic import STDOUT, check_writable, write_all_or_nothing
+from ..atomic import STDOUT, check_outputs, write_all_or_nothing
 from .declared import click_options
 from ..corpus.phrases import PhrasesOptions
-from ..errors import W2VError
 from ..training.options import TrainOptions
 
 # The order of w2v train --help: what to train, how long and how fast, the rest.
@@ -23,19 +22,12 @@ TRAIN_OPTION_ORDER = ["model", "loss", "batch", "dim", "window", "negative", "ep
 FILE = click.Path(dir_okay=False)
 
 
-def check_paths(corpus, outputs) -> None:
-    """Refuse outputs that would clobber an input or each other, or cannot be
-    written, before spending any time on training."""
-    sources = {os.path.realpath(p) for p in ([corpus] if isinstance(corpus, str) else corpus)}
-    seen = {}
-    for path in [p for p in outputs if p]:
-        real = os.path.realpath(path)
-        if real in sources:
-            raise W2VError(f"output {path} is the input corpus; choose another output path")
-        if real in seen:
-            raise W2VError(f"outputs {seen[real]} and {path} are the same file; give each its own path")
-        seen[real] = path
-        check_writable(path)  # links followed; FIFOs, devices and '-' written directly
+def check_paths(corpus, outputs, inputs=(), allowed=()) -> None:
+    """Refuse outputs that would clobber an input (``corpus``: its paths, directories
+    standing for their files; ``inputs``: (option, path) pairs) or each other, or
+    cannot be written, before spending any time on training (atomic.check_outputs)."""
+    corpus = [corpus] if isinstance(corpus, (str, os.PathLike)) else list(corpus)
+    check_outputs([("corpus", p) for p in corpus] + list(inputs), outputs, allowed)
 
 
 def is_binary(path: str, fmt: str) -> bool:
@@ -88,7 +80,13 @@ def train(corpus, output, fmt, save_context, save_vocab, read_vocab, checkpoint,
 
     opts = TrainOptions(**options)
     opts.resolve()  # a bad value is refused before the corpus is looked at
-    check_paths(resolve_files(corpus), [output, save_context, save_vocab, checkpoint, eval_plot])
+    check_paths(resolve_files(corpus),
+                [("-o", output), ("--save-context", save_context), ("--save-vocab", save_vocab),
+                 ("--checkpoint", checkpoint), ("--eval-plot", eval_plot)],
+                [("--init", init), ("--init-context", init_context), ("--init-vocab", init_vocab),
+                 ("--read-vocab", read_vocab), ("--resume", resume), ("--eval-analogies", eval_analogies),
+                 *(("--eval-pairs", p) for p in eval_pairs)],
+                allowed=[(resume, checkpoint)] if resume and checkpoint else ())
     evaluator = None
     if eval_ or eval_pairs or eval_analogies or eval_plot:
         from tqdm import tqdm
@@ -120,7 +118,9 @@ def train(corpus, output, fmt, save_context, save_vocab, read_vocab, checkpoint,
         writers.append((save_vocab, result.vocab.save))
     if eval_plot:
         writers.append((eval_plot, lambda p: plot_history(result.eval_history, p)))
-    write_all_or_nothing(writers)
+    from .. import signals
+
+    write_all_or_nothing(writers, before_commit=signals.commit)  # a stop asked for at any time: nothing replaced
     click.echo(summary(result, output, evaluator is not None), err=True)
 
 
@@ -148,7 +148,7 @@ def phrases(corpus, output, **options):
     from ..corpus.phrases import phrases as run_phrases
 
     opts = PhrasesOptions(**options).resolve()
-    check_paths(corpus, [output])
+    check_paths(corpus, [("-o", output)])
     result = run_phrases(corpus, output, opts)
     for p, stats in enumerate(result.passes, 1):
         click.echo(f"pass {p}: threshold {stats.threshold:g}, {stats.words:,} words, {stats.joins:,} pairs joined",

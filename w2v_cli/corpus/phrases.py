@@ -42,7 +42,8 @@ from typing import BinaryIO, List, Optional, Sequence
 
 import numpy as np
 
-from ..atomic import atomic_write
+from ..atomic import atomic_write, check_outputs
+from ..signals import check as check_stop
 from ..declare import check, option
 from ..errors import W2VError
 
@@ -159,6 +160,7 @@ def phrases(corpus, output, options: Optional[PhrasesOptions] = None, **kwargs) 
     files = resolve_files(corpus_files(corpus) or [])
     if not files:
         raise W2VError("no corpus given")
+    check_outputs([("corpus", f) for f in files], [("output", output)])
     result = PhrasesResult()
     directory = os.path.dirname(os.path.abspath(os.fspath(output)))
     source = files
@@ -186,6 +188,7 @@ def phrases(corpus, output, options: Optional[PhrasesOptions] = None, **kwargs) 
                 result.passes.append(stats)
                 if target is not out:
                     source = [target.name]  # the next pass reads this one's text
+            check_stop()  # a stop that something swallowed (w2v_cli.signals): the old output stays
     except OSError as exc:
         raise W2VError(f"cannot write a pass of phrases in {directory}: {exc.strerror or exc}") from None
     finally:

@@ -16,13 +16,18 @@ import numpy as np
 from ..atomic import atomic_write
 from ..errors import W2VError
 
+INT64_MAX = 2 ** 63 - 1  # counts, and their sum (Vocab.total), are int64
+
 
 class Vocab:
     """An immutable vocabulary sorted by descending count."""
 
     def __init__(self, words: List[str], counts: Iterable[int]):
         self.words = list(words)
-        self.counts = np.asarray(list(counts) if not isinstance(counts, np.ndarray) else counts, dtype=np.int64)
+        try:
+            self.counts = np.asarray(list(counts) if not isinstance(counts, np.ndarray) else counts, dtype=np.int64)
+        except OverflowError:
+            raise W2VError(f"a vocabulary count is beyond 2^63 - 1 ({INT64_MAX:,})") from None
         if len(self.words) != len(self.counts):
             raise ValueError("words and counts differ in length")
         self.index: Dict[str, int] = {w: i for i, w in enumerate(self.words)}
@@ -62,6 +67,7 @@ class Vocab:
         """Read a word2vec.c vocab file (``word count`` per line)."""
         path = os.fspath(path)
         counts: Dict[str, int] = {}
+        total = 0
         try:
             with open(path, "r", encoding="utf-8", errors="replace") as fh:
                 for lineno, line in enumerate(fh, 1):
@@ -76,11 +82,16 @@ class Vocab:
                         raise W2VError(f"{path}, line {lineno}: count {parts[1][:30]!r} is not an integer") from None
                     if c < 0:
                         raise W2VError(f"{path}, line {lineno}: negative count {c}")
+                    if c > INT64_MAX:
+                        raise W2VError(f"{path}, line {lineno}: count {parts[1][:30]} is beyond 2^63 - 1")
+                    total += c
                     if parts[0] in counts:
                         raise W2VError(f"{path}, line {lineno}: duplicate word {parts[0][:60]!r}")
                     counts[parts[0]] = c
         except OSError as exc:
             raise W2VError(f"cannot read vocabulary {path}: {exc.strerror}") from None
+        if total > INT64_MAX:
+            raise W2VError(f"{path}: the counts add up to {total:,}, beyond 2^63 - 1")
         # word2vec.c's own files start with "</s>", its sentence-end token; it
         # carries no meaning for us, since we mark sentence ends out of band.
         counts.pop("</s>", None)

@@ -29,7 +29,7 @@ from typing import List, Mapping, Optional
 import numpy as np
 
 from ..errors import W2VError
-from ..corpus.vocab import Vocab
+from ..corpus.vocab import INT64_MAX, Vocab
 
 _ZIP_MAGIC = b"PK\x03\x04"  # a checkpoint is an .npz (zip) file; vectors files start with digits
 
@@ -203,6 +203,8 @@ def union(first: FirstModel, new: Vocab, min_count: int) -> Vocab:
     # Old words are always kept; dicts keep insertion order, so the first n_old items are the old words.
     kept = [(w, c) for i, (w, c) in enumerate(summed.items()) if i < n_old or c >= min_count]
     kept.sort(key=lambda wc: -wc[1])  # stable: ties stay in insertion order
+    if sum(c for _, c in kept) > INT64_MAX:
+        raise W2VError(f"the counts of {first.source} and this corpus add up beyond 2^63 - 1")
     return Vocab([w for w, _ in kept], [c for _, c in kept])
 
 

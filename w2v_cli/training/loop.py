@@ -26,7 +26,7 @@ from ..corpus.stream import release_pages
 from ..corpus.vocab import Vocab
 from ..errors import TrainingDiverged, TrainingInterrupted, W2VError
 from .initial import given_vectors, init_vectors
-from .options import SOFTMAX_MAX_WORDS, Resolved, TrainOptions
+from .options import SOFTMAX_MAX_WORDS, Resolved, TrainOptions, available_cores
 from .worker import run_in_worker, sigterm_as_interrupt
 
 __all__ = ["TrainResult", "train", "init_vectors"]
@@ -149,7 +149,19 @@ def _plan(corpus, options, kwargs, vocab, progress, on_epoch, checkpoint, resume
     from .kernels import registry
 
     jit.configure()  # before the kernels are imported (see w2v_cli.jit)
+    from numba.core import config as numba_config
+
+    allowed = max(1, int(numba_config.NUMBA_NUM_THREADS))  # numba.set_num_threads refuses more
     notes: List[str] = []
+    if checkpoint is not None:  # the library's callers get the CLI's guard (atomic.check_outputs) too
+        from ..atomic import check_outputs
+        from ..corpus.sources import corpus_files
+
+        paths = [(flag, p) for flag, p in (("--init", init), ("--init-context", init_context),
+                                            ("--init-vocab", init_vocab), ("--resume", resume))
+                 if isinstance(p, (str, os.PathLike))]
+        check_outputs([("corpus", p) for p in corpus_files(corpus) or []] + paths, [("--checkpoint", checkpoint)],
+                      allowed=[(resume, checkpoint)] if isinstance(resume, (str, os.PathLike)) else ())
     first = None
     if init is not None or init_context is not None or init_vocab is not None:
         from .continued import load
@@ -158,13 +170,23 @@ def _plan(corpus, options, kwargs, vocab, progress, on_epoch, checkpoint, resume
     if resume is not None:
         state, vocab, opts, saved_corpus = ckpt.load(resume)
         notes.append(f"resuming from {resume} after {state.epoch} epochs; options and vocabulary come from the checkpoint")
+        if state.threads > allowed:
+            notes.append(f"{resume} was written by {state.threads} threads; the epochs left are split among "
+                         f"{allowed} thread{'s' if allowed > 1 else ''}: NUMBA_NUM_THREADS={allowed} allows no more")
+            state, opts = _fewer_threads(state, opts, allowed, resume)
         from .distributed import check_resume
         check_resume(saved_corpus, resume, cluster.size if cluster is not None else 1)
     else:
         asked = dataclasses.replace(options or TrainOptions(), **kwargs)
-        opts = asked.resolve(init_dim=first.dim if first is not None else None, cluster=cluster)
+        cores = available_cores()
+        opts = asked.resolve(init_dim=first.dim if first is not None else None, cluster=cluster,
+                             cores=min(cores, allowed))
+        numba_cap = f"the {allowed} threads Numba allows here (NUMBA_NUM_THREADS={allowed})"
         if asked.threads and asked.threads > opts.threads:
-            notes.append(f"--threads {asked.threads} capped at the {opts.threads} cores of this machine")
+            notes.append(f"--threads {asked.threads} capped at " + (numba_cap if allowed < cores and
+                         asked.threads > allowed else f"the {opts.threads} cores of this machine"))
+        elif not asked.threads and allowed < cores:
+            notes.append(f"training with {opts.threads} threads, not this machine's {cores} cores: {numba_cap}")
     if first is not None:
         from .continued import Union, check_options
         check_options(first, opts, vocab)
@@ -172,6 +194,19 @@ def _plan(corpus, options, kwargs, vocab, progress, on_epoch, checkpoint, resume
     registry.select(opts.model, opts.loss, opts.batch)  # a combination without a kernel fails here, not after pass 2
     return RunPlan(corpus, opts, vocab, progress, on_epoch, checkpoint, resume, state, saved_corpus, initial, first,
                    evaluator, cluster, tuple(notes))
+
+
+def _fewer_threads(state, opts, allowed: int, path):
+    """A checkpoint written by more threads than Numba allows here: between
+    epochs the next epoch is split among fewer threads; in the middle of one,
+    each thread's place in its span cannot be shared out, so it is refused."""
+    if state.in_epoch:
+        raise W2VError(f"checkpoint {path} was written by {state.threads} threads in the middle of an epoch, and "
+                       f"Numba allows {allowed} here (NUMBA_NUM_THREADS={allowed}); resume it where "
+                       f"{state.threads} threads are allowed (NUMBA_NUM_THREADS={state.threads})")
+    fresh = _fresh_state(state.W, state.Wp, allowed)
+    fresh.epoch, fresh.history, fresh.pair_history = state.epoch, state.history, state.pair_history
+    return fresh, dataclasses.replace(opts, threads=allowed)
 
 
 def _run(plan: RunPlan) -> TrainResult:
@@ -200,11 +235,17 @@ def _run(plan: RunPlan) -> TrainResult:
             raise W2VError(f"corpus does not match checkpoint {plan.resume}: it was trained on "
                            f"{plan.saved_corpus['train_words']:,} words, this corpus has {train_words:,}; "
                            f"to continue training on new text, use --init {plan.resume}")
+        if state is not None and state.in_epoch and int(state.spans[:, 1].max(initial=0)) > len(stream):
+            raise W2VError(f"checkpoint {plan.resume} is not a usable w2v checkpoint: its thread spans go past "
+                           f"the {len(stream):,} items of this process's corpus")
         if opts.loss == "softmax" and len(vocab) > SOFTMAX_MAX_WORDS and not opts.force:
             raise W2VError(f"--loss softmax over {len(vocab)} words is hopelessly slow (limit "
                            f"{SOFTMAX_MAX_WORDS}); use --loss ns or add --force")
         if state is None:
             rows = opts.output_rows(len(vocab))
+            from .memory import check_fits
+            check_fits((len(vocab) + rows) * opts.dim * 4,
+                       f"the vectors W and W' ({len(vocab):,} words x {opts.dim:,} dimensions)")
             if initial is not None:
                 W, Wp = given_vectors(initial, len(vocab), opts.dim, rows)
             else:

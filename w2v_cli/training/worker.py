@@ -9,12 +9,14 @@ import threading
 from typing import List
 
 from ..errors import interrupt_on_signal
+from ..signals import check, forget
 
 
 @contextlib.contextmanager
 def sigterm_as_interrupt():
     """Let SIGTERM stop training the way Ctrl-C does (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGTERM) is signal.SIG_IGN:  # started ignoring it: keep to that
         yield
         return
 
@@ -23,6 +25,7 @@ def sigterm_as_interrupt():
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+        forget()  # in a library caller's process the next run starts afresh (the CLI runs once)
 
 
 def run_in_worker(kernel, bundle, poll, interval: float = 0.2) -> None:
@@ -45,10 +48,13 @@ def run_in_worker(kernel, bundle, poll, interval: float = 0.2) -> None:
         finally:
             done.set()
 
+    check()
     threading.Thread(target=work, name="w2v-kernel", daemon=True).start()
     try:
         while not done.wait(interval):
+            check()  # a stop that something swallowed (w2v_cli.signals) still stops the run
             poll()
+        check()
         poll()
     except KeyboardInterrupt:
         bundle.stop[0] = 1
