@@ -178,8 +178,16 @@ def test_head_closing_the_pipe_exits_0(files):
                          env=dict(os.environ, PYTHONPATH=REPO))
     assert out.returncode == 0, out.stderr
     assert out.stderr == "" and len(out.stdout.splitlines()) == 1
-    full = w2v("similar", "-m", d / "v.bin", stdin=queries[:60])
-    assert full.returncode == 0 and full.stdout.count("\n\n") == 10
+    lines = queries.splitlines()[:20]
+    full = w2v("similar", "-m", d / "v.bin", stdin="\n".join(lines) + "\n")
+    blocks = full.stdout.split("\n\n")
+    assert full.returncode == 0 and len(blocks) == 21 and blocks[-1] == ""
+    kv = KeyedVectors.load(d / "v.bin")
+    for query, block in zip(lines, blocks):  # answered in one block, each equal to its own query
+        got = [line.split("\t") for line in block.splitlines()]
+        want = kv.most_similar(query)
+        assert [w for w, _ in got] == [w for w, _ in want]
+        np.testing.assert_allclose([float(s) for _, s in got], [s for _, s in want], atol=2e-6)
 
 
 def test_unknown_neg_word_without_queries(files):
