@@ -173,7 +173,7 @@ class KeyedVectors:
             from gensim.models import KeyedVectors as GensimKV
         except ImportError:
             raise W2VError("to_gensim needs gensim: pip install gensim") from None
-        kv = GensimKV(self.dim, count=len(self), dtype=np.float32)
+        kv = GensimKV(self.dim, dtype=np.float32)
         kv.add_vectors(self.words, np.array(self.vectors, np.float32))
         if self.counts is not None:
             for word, count in zip(self.words, np.asarray(self.counts).tolist()):
