@@ -341,6 +341,8 @@ class KeyedVectors:
         answered ``block`` queries per matrix product.  Returns one result list per
         query; an unknown word gives its UnknownWordError in place of the list."""
         results = [None] * len(queries)
+        if len(queries) > 16:
+            self.index  # one dict beats a search of a mapped file's words per query
         means, where = [], []
         for k, query in enumerate(queries):
             try:
@@ -356,9 +358,13 @@ class KeyedVectors:
         vectors, norms = self.vectors[:end], self.norms[:end]
         for start in range(0, len(means), block):
             Q = np.vstack(means[start:start + block])
-            sims = np.dot(Q, vectors.T) / norms  # one product for the whole block
-            for row, (k, exclude) in zip(sims, where[start:start + block]):
-                results[k] = self._top(row, topn, exclude) if topn >= 1 else []
+            sims = np.dot(Q, vectors.T)  # one product for the whole block
+            sims /= norms
+            part = where[start:start + block]
+            k = topn + max(len(exclude) for _, exclude in part)
+            for row, best, (qi, exclude) in zip(sims, block_top_indices(sims, k), part):
+                results[qi] = [(self.word(i), float(row[i])) for i in best if i not in exclude][:topn] \
+                    if topn >= 1 else []
         return results
 
     def analogy(self, a, b, c, method="3cosadd", topn=10, restrict_vocab=None):
@@ -418,7 +424,7 @@ class KeyedVectors:
         return np.dot(self.vectors[:end], unit_query) / self.norms[:end]
 
     def _top(self, dists, topn, exclude):
-        best = top_indices(dists, topn + len(exclude))
+        best = block_top_indices(dists[None, :], topn + len(exclude))[0]
         result = [(self.word(i), float(dists[i])) for i in best if i not in exclude]
         return result[:topn]
 
@@ -462,6 +468,39 @@ def top_indices(values, topn):
         return np.argsort(x)[:topn]
     part = np.argpartition(x, topn)[:topn]
     return part.take(np.argsort(x.take(part)))
+
+
+def block_top_indices(values, topn, chunk=None):
+    """top_indices of every row of a 2-D array, vectorised: each row's maxima over
+    chunks of its columns bound its topn-th largest value from below (topn chunks
+    have a maximum at least that large), so only the few values above that bound
+    are sorted.  The same indices as top_indices row by row (ties aside)."""
+    values = np.asarray(values)
+    rows, n = values.shape
+    if rows == 0:
+        return []
+    if chunk is None:
+        chunk = max(1, n // max(4 * topn, 256))
+    chunks = n // chunk
+    if topn >= chunks or n < 4096:
+        return [top_indices(row, topn) for row in values]
+    maxima = values[:, :chunks * chunk].reshape(rows, chunks, chunk).max(axis=2)
+    if chunks * chunk < n:
+        maxima = np.concatenate([maxima, values[:, chunks * chunk:].max(axis=1, keepdims=True)], axis=1)
+    bound = np.partition(maxima, -topn, axis=1)[:, -topn]
+    # Only the chunks whose maximum reaches the bound can hold a winner: gather those.
+    hit_rows, hit_chunks = np.nonzero(maxima >= bound[:, None])
+    cols = hit_chunks[:, None] * chunk + np.arange(chunk)  # the tail chunk may run past n
+    inside = cols < n
+    cols = np.where(inside, cols, n - 1)
+    picked = values[hit_rows[:, None], cols]
+    keep = inside & (picked >= bound[hit_rows, None])
+    cand_rows = np.broadcast_to(hit_rows[:, None], cols.shape)[keep]
+    cand_cols, cand_vals = cols[keep], picked[keep]
+    order = np.lexsort((cand_cols, -cand_vals, cand_rows))  # by row, then value down, then index
+    cand_rows, cand_cols = cand_rows[order], cand_cols[order]
+    splits = np.searchsorted(cand_rows, np.arange(1, rows))
+    return [c[:topn] for c in np.split(cand_cols, splits)]
 
 
 def _unitvec(vec):
