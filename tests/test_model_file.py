@@ -5,6 +5,8 @@ import json
 import mmap
 import os
 import struct
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -181,3 +183,25 @@ def test_train_result_wv_and_save(tmp_path):
     kv = KeyedVectors.load(tmp_path / "r.w2v")
     np.testing.assert_array_equal(kv.vectors, result.W)
     assert kv.counts.tolist() == result.vocab.counts.tolist() and kv.options["dim"] == 6
+
+
+def test_new_commands_and_model_files_do_not_import_numba(tmp_path, arrays):
+    vectors, _, _ = arrays
+    save_word2vec(tmp_path / "v.bin", WORDS, vectors, binary=True)
+    code = (
+        "import sys\n"
+        "from w2v_cli.cli import main\n"
+        "d = sys.argv[1]\n"
+        "for args in (['convert', d + '/v.bin', d + '/v.w2v'], ['similar', 'king', '-m', d + '/v.w2v'],\n"
+        "             ['similarity', 'king', 'queen', '-m', d + '/v.w2v'],\n"
+        "             ['doesnt-match', 'king', 'queen', 'w1', '-m', d + '/v.w2v']):\n"
+        "    try:\n"
+        "        main(args)\n"
+        "    except SystemExit as e:\n"
+        "        assert not e.code, (args, e.code)\n"
+        "assert 'numba' not in sys.modules, 'numba was imported'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "v.w2v").exists()
