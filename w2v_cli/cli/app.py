@@ -15,7 +15,8 @@ import sys
 import click
 
 from .declared import range_hint
-from .query import analogy, evaluate, export, plot, similar
+from .convert import convert
+from .query import analogy, doesnt_match, evaluate, export, plot, similar, similarity
 from .train import phrases, train
 from ..corpus.phrases import PhrasesOptions
 from .. import signals
@@ -32,7 +33,7 @@ def cli():
     hierarchical softmax), phrases, and queries of the vectors."""
 
 
-for _command in (train, phrases, similar, analogy, evaluate, plot, export):
+for _command in (train, phrases, similar, similarity, doesnt_match, analogy, evaluate, plot, export, convert):
     cli.add_command(_command)
 
 

@@ -1,4 +1,5 @@
-"""The query commands: ``w2v similar``, ``w2v analogy``, ``w2v evaluate``, ``w2v plot``, ``w2v export``.
+"""The query commands: ``w2v similar``, ``similarity``, ``doesnt-match``, ``analogy``, ``evaluate``,
+``plot``, ``export``.
 
 They only read a vectors file, so they import numpy but never numba: answering
 a query should cost the load of the file, not a JIT start-up.
@@ -23,13 +24,19 @@ def _fail(message):
 
 
 def _user_errors(command):
-    """Turn a W2VError into one line on stderr and exit status 1, never a traceback."""
+    """Turn a W2VError into one line on stderr and exit status 1, never a traceback;
+    a reader that went away (`w2v similar ... | head -1`) ends the command with status 0."""
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
         except W2VError as exc:
             _fail(exc)
+        except BrokenPipeError:
+            from ..atomic import _silence_stdout
+
+            _silence_stdout()  # the interpreter's last flush would fail again
+            sys.exit(0)
     return wrapper
 
 
@@ -45,10 +52,10 @@ def resolve_model(path=None):
     raise W2VError(f"no vectors file given and no ./{DEFAULT_MODEL}: use -m PATH or set W2V_MODEL=PATH")
 
 
-def _load(path):
+def _load(path, limit=None, no_header=False):
     from ..vectors.keyed import KeyedVectors  # imported here so that `--help` stays instant
 
-    return KeyedVectors.load(resolve_model(path))
+    return KeyedVectors.load(resolve_model(path), limit=limit, no_header=True if no_header else None)
 
 
 def _print_results(results, query, as_json, extra=None):
@@ -60,9 +67,19 @@ def _print_results(results, query, as_json, extra=None):
             click.echo(f"{word}\t{score:.6f}")
 
 
-model_option = click.option(
+_model_path_option = click.option(
     "-m", "--model", "model", metavar="PATH",
-    help="Vectors file (word2vec text or binary). Default: $W2V_MODEL, else ./vectors.bin.")
+    help="Vectors file: a .w2v model, word2vec text or binary, GloVe, fastText .vec; plain, .gz, .bz2 or .xz; "
+         "a pipe is read to its end. Default: $W2V_MODEL, else ./vectors.bin.")
+limit_option = click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N",
+                            help="Read only the first N words of the vectors file (the N most frequent).")
+no_header_option = click.option("--no-header", is_flag=True,
+                                help="The text vectors file has no 'V D' first line (GloVe); detected when absent.")
+
+
+def model_option(command):
+    """-m, --limit and --no-header: every command that reads a vectors file has all three."""
+    return _model_path_option(limit_option(no_header_option(command)))
 topn_option = click.option("-n", "--topn", default=10, show_default=True, type=click.IntRange(min=1),
                            help="How many words to show.")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per query).")
@@ -75,35 +92,79 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (
 @model_option
 @json_option
 @_user_errors
-def similar(words, topn, neg, model, as_json):
+def similar(words, topn, neg, model, limit, no_header, as_json):
     """Words nearest to WORDS by cosine similarity (query words excluded).
 
     Several WORDS are averaged, as in word2vec's `distance`.  With no WORDS, read
     one query per line from stdin (several words per line allowed) until a blank
-    line or end of input; an unknown word reports an error for that line only
-    (and the exit status is then 1).
+    line or end of input, answered in blocks (one matrix product per block); an
+    unknown word reports an error for that line only (and the exit status is then 1).
     """
-    kv = _load(model)
+    kv = _load(model, limit, no_header)
+    neg = list(neg)
+    for word in neg:
+        kv.row(word)  # an unknown --neg word is an error even before any query
     if words:
-        results = kv.most_similar(list(words), list(neg), topn=topn)
-        _print_results(results, list(words), as_json, {"negative": list(neg)} if neg else None)
+        results = kv.most_similar(list(words), neg, topn=topn)
+        _print_results(results, list(words), as_json, {"negative": neg} if neg else None)
         return
     failed = False
-    for line in sys.stdin:
-        query = line.split()
-        if not query:
-            break
-        try:
-            results = kv.most_similar(query, list(neg), topn=topn)
-        except W2VError as exc:
-            click.echo("error: " + " ".join(str(exc).split()), err=True)
-            failed = True
-            continue
-        _print_results(results, query, as_json)
-        if not as_json:
-            click.echo()
+    # A terminal gets each answer as its line is typed; a pipe is read in blocks.
+    block = 1 if sys.stdin.isatty() else 256
+    done = False
+    while not done:
+        queries = []
+        while len(queries) < block:
+            line = sys.stdin.readline()
+            query = line.split()
+            if not query:
+                done = True
+                break
+            queries.append(query)
+        for query, results in zip(queries, kv.most_similar_many(queries, neg, topn=topn)):
+            if isinstance(results, W2VError):
+                click.echo("error: " + " ".join(str(results).split()), err=True)
+                failed = True
+                continue
+            _print_results(results, query, as_json)
+            if not as_json:
+                click.echo()
+        sys.stdout.flush()
     if failed:
         sys.exit(1)
+
+
+@click.command()
+@click.argument("a")
+@click.argument("b")
+@model_option
+@json_option
+@_user_errors
+def similarity(a, b, model, limit, no_header, as_json):
+    """Cosine similarity of two words, e.g. `w2v similarity king queen`."""
+    kv = _load(model, limit, no_header)
+    score = kv.similarity(a, b)
+    if as_json:
+        click.echo(json.dumps({"query": [a, b], "similarity": score}, ensure_ascii=False))
+    else:
+        click.echo(f"{score:.6f}")
+
+
+@click.command("doesnt-match")
+@click.argument("words", nargs=-1, required=True)
+@model_option
+@json_option
+@_user_errors
+def doesnt_match(words, model, limit, no_header, as_json):
+    """The word of WORDS that fits least with the others (furthest from their mean), e.g.
+    `w2v doesnt-match breakfast cereal dinner lunch`."""
+    kv = _load(model, limit, no_header)
+    ranked = kv.rank_by_centrality(list(words))
+    if as_json:
+        click.echo(json.dumps({"query": list(words), "doesnt_match": ranked[-1][1],
+                               "centrality": [{"word": w, "score": s} for s, w in ranked]}, ensure_ascii=False))
+    else:
+        click.echo(ranked[-1][1])
 
 
 @click.command()
@@ -116,9 +177,9 @@ def similar(words, topn, neg, model, as_json):
 @model_option
 @json_option
 @_user_errors
-def analogy(a, b, c, topn, method, model, as_json):
+def analogy(a, b, c, topn, method, model, limit, no_header, as_json):
     """Words D such that A - B + C ~ D, e.g. `w2v analogy king man woman` -> queen."""
-    kv = _load(model)
+    kv = _load(model, limit, no_header)
     results = kv.analogy(a, b, c, method=method.lower(), topn=topn)
     _print_results(results, [a, b, c], as_json, {"method": method.lower()})
 
@@ -134,7 +195,7 @@ def analogy(a, b, c, topn, method, model, as_json):
               help="Analogies use only the first N words of the vectors file (gensim's restrict_vocab).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object with all results.")
 @_user_errors
-def evaluate(model_path, model, analogies, pairs, restrict_vocab, as_json):
+def evaluate(model_path, model, limit, no_header, analogies, pairs, restrict_vocab, as_json):
     """Analogy accuracy and word-similarity correlation, computed as gensim does.
 
     With no --analogies and no --pairs, run the bundled sets: questions-words
@@ -144,7 +205,7 @@ def evaluate(model_path, model, analogies, pairs, restrict_vocab, as_json):
 
     if model_path and model and model_path != model:
         raise W2VError("give the vectors file once: either as MODEL or with -m, not both")
-    kv = _load(model_path or model)
+    kv = _load(model_path or model, limit, no_header)
     if not analogies and not pairs:
         from ..vectors.evaluate import BUNDLED_ANALOGIES, BUNDLED_PAIRS
 
@@ -223,7 +284,7 @@ def _print_evaluation(report):
               type=click.IntRange(min=0), help="Nearest neighbours drawn around each word.")
 @model_option
 @_user_errors
-def plot(words, output, neighbours, model):
+def plot(words, output, neighbours, model, limit, no_header):
     """A labelled 2-D map (PCA) of WORDS and their nearest neighbours, as a PNG.
 
     Needs matplotlib: pip install 'w2v-cli[plot]'.
@@ -231,7 +292,7 @@ def plot(words, output, neighbours, model):
     from ..vectors.plot import plot_words, require_matplotlib
 
     require_matplotlib()  # before loading a large model for nothing
-    labels, _, _ = plot_words(_load(model), words, output, neighbours=neighbours)
+    labels, _, _ = plot_words(_load(model, limit, no_header), words, output, neighbours=neighbours)
     click.echo(f"{len(labels)} words ({len(set(words))} asked, {len(labels) - len(set(words))} neighbours); "
                f"wrote {output}", err=True)
 
@@ -239,15 +300,14 @@ def plot(words, output, neighbours, model):
 @click.command()
 @click.option("--projector", "directory", required=True, metavar="DIR",
               help="Write TensorBoard Projector's tensors.tsv and metadata.tsv into DIR (created if absent).")
-@click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Only the N most frequent words (the first N of the vectors file).  [default: all]")
 @model_option
 @_user_errors
-def export(directory, limit, model):
-    """Export the vectors for viewing elsewhere (TensorBoard's Embedding Projector)."""
+def export(directory, model, limit, no_header):
+    """Export the vectors for viewing elsewhere (TensorBoard's Embedding Projector);
+    --limit N: only the N most frequent words (the first N of the vectors file)."""
     from ..vectors.export import export_projector
 
-    kv = _load(model)
+    kv = _load(model, limit, no_header)
     tensors, metadata = export_projector(kv, directory, limit=limit)
     rows = len(kv) if limit is None else min(limit, len(kv))
     click.echo(f"{rows:,} words x {kv.dim} dimensions; wrote {tensors} and {metadata}", err=True)

@@ -31,7 +31,7 @@ def check_paths(corpus, outputs, inputs=(), allowed=()) -> None:
 
 
 def is_binary(path: str, fmt: str) -> bool:
-    if fmt != "auto":
+    if fmt not in ("auto", "w2v"):  # --format w2v is the -o file's; the other files go by their names
         return fmt == "bin"
     if path == STDOUT:
         return False  # text for a pipe unless --format bin
@@ -41,8 +41,9 @@ def is_binary(path: str, fmt: str) -> bool:
 @click.command()
 @click.argument("corpus", nargs=-1, required=True, type=click.Path(dir_okay=True))
 @click.option("-o", "--output", default="vectors.bin", show_default=True,
-              help="Vectors file ('-': stdout); text for .txt/.vec/.text and '-', binary otherwise (see --format).")
-@click.option("--format", "fmt", type=click.Choice(["auto", "bin", "txt"]), default="auto", show_default=True)
+              help="Vectors file ('-': stdout); text for .txt/.vec/.text and '-', the model file (W, W', counts, "
+                   "options; docs/model-file.md) for .w2v, binary otherwise (see --format).")
+@click.option("--format", "fmt", type=click.Choice(["auto", "bin", "txt", "w2v"]), default="auto", show_default=True)
 @click_options(TrainOptions, TRAIN_OPTION_ORDER)
 @click.option("--save-context", type=FILE, help="Also write the output (context) vectors W' here "
               "(--loss hs: the tree's inner nodes).")
@@ -111,7 +112,10 @@ def train(corpus, output, fmt, save_context, save_vocab, read_vocab, checkpoint,
         return  # under MPI, rank 0 writes the output and reports
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
-    writers = [(output, lambda p: result.save(p, binary=is_binary(output, fmt)))]
+    if fmt == "w2v" or (fmt == "auto" and output.lower().endswith(".w2v")):
+        writers = [(output, result.save_model)]
+    else:
+        writers = [(output, lambda p: result.save(p, binary=is_binary(output, fmt)))]
     if save_context:
         writers.append((save_context, lambda p: result.save(p, binary=is_binary(save_context, fmt), context=True)))
     if save_vocab:

@@ -1,6 +1,7 @@
 """Continued training (``--init``): a trained model goes on learning from new text.
 
-The first model arrives as its vectors W (``--init``, word2vec text or binary)
+The first model arrives as one ``.w2v`` model file (``--init model.w2v``: W, W'
+and the counts, when ``w2v train -o`` wrote it), or as its vectors W (``--init``, word2vec text or binary)
 and its context vectors W' (``--init-context``, what ``--save-context`` wrote),
 optionally with its counts (``--init-vocab``, what ``--save-vocab`` wrote); or
 as one checkpoint (``--init run.ckpt``), which holds all three.
@@ -71,6 +72,11 @@ def load(init, init_context=None, init_vocab=None, resume=None) -> FirstModel:
         raise W2VError(f"{what} needs --init, the vectors of the model to continue from")
     if _is_checkpoint(init):
         return _from_checkpoint(os.fspath(init), init_context, init_vocab)
+    if isinstance(init, (str, bytes, os.PathLike)):
+        from ..vectors import model_file
+
+        if model_file.is_model_file(init):
+            return _from_model_file(model_file.load(os.fsdecode(init)), init_context, init_vocab)
     words, W, name = _vectors(init, "--init")
     if init_context is None:
         raise W2VError(f"--init {name} needs --init-context: the context vectors W' of the same run "
@@ -109,6 +115,35 @@ def _from_checkpoint(path: str, init_context, init_vocab) -> FirstModel:
                        "(its context rows are Huffman-tree nodes)")
     _check_pair(vocab.words, state.W, path, vocab.words, state.Wp, f"{path}'s context vectors")
     return FirstModel(vocab.words, state.W, state.Wp, vocab.counts.copy(), path)
+
+
+def _from_model_file(model, init_context, init_vocab) -> FirstModel:
+    """A .w2v model file: its words, W, and (when it holds them) W' and the counts."""
+    path = model.path
+    kind = model.header.get("context")
+    if kind == "huffman-nodes" or (model.options or {}).get("loss") == "hs":
+        raise W2VError(f"--init {path}: that run used --loss hs, which continued training cannot extend "
+                       "(its context rows are Huffman-tree nodes)")
+    words = model.words_list()
+    if model.context is not None:
+        if init_context is not None:
+            raise W2VError(f"--init {path} holds the context vectors W'; drop --init-context")
+        context_words, Wp, context_name = words, model.context, f"{path}'s context vectors"
+    elif init_context is None:
+        raise W2VError(f"--init {path} holds no context vectors W': give --init-context, or a model file "
+                       "written by w2v train -o NAME.w2v")
+    elif isinstance(init_context, np.ndarray):
+        context_words, Wp, context_name = words, np.asarray(init_context, np.float32), "the context array"
+    else:
+        context_words, Wp, context_name = _vectors(init_context, "--init-context")
+    _check_pair(words, model.vectors, path, context_words, Wp, context_name)
+    if model.counts is not None:
+        if init_vocab is not None:
+            raise W2VError(f"--init {path} holds the counts; drop --init-vocab")
+        counts = np.array(model.counts, np.int64)
+    else:
+        counts = None if init_vocab is None else _counts(init_vocab, words, path)
+    return FirstModel(words, model.vectors, np.ascontiguousarray(Wp, np.float32), counts, path)
 
 
 def _vectors(value, flag: str):

@@ -51,6 +51,7 @@ class TrainResult:
     eval_seconds: float = 0.0
     rank: int = 0  # this process's MPI rank; only rank 0 writes output
     ranks: int = 1  # processes in the MPI job (words_trained and seconds are the job's)
+    options: Optional[dict] = None  # the resolved options the run trained with (saved in .w2v files)
 
     @property
     def words(self) -> List[str]:
@@ -68,8 +69,25 @@ class TrainResult:
             return KeyedVectors([f"node{i}" for i in range(self.Wp.shape[0])], self.Wp)
         return KeyedVectors(self.vocab.words, self.Wp if context else self.W)
 
+    @property
+    def wv(self):
+        """The trained vectors as a KeyedVectors (gensim's ``model.wv``)."""
+        return self.keyed_vectors()
+
     def save(self, path, binary: Optional[bool] = None, context: bool = False) -> None:
+        """A vectors file (binary unless ``binary=False`` or a text name), or for a
+        ``.w2v`` name the model file: W, W', the counts and the options in one file."""
+        if not context and binary is None and os.fspath(path).lower().endswith(".w2v"):
+            self.save_model(path)
+            return
         self.keyed_vectors(context).save(path, binary=binary)
+
+    def save_model(self, path) -> None:
+        """The ``.w2v`` model file (docs/model-file.md), written atomically."""
+        from ..vectors import model_file
+        hs = self.Wp.shape[0] != len(self.vocab)
+        model_file.save(path, self.vocab.words, self.W, counts=self.vocab.counts, context=self.Wp,
+                        context_kind="huffman-nodes" if hs else "words", options=self.options)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -271,7 +289,8 @@ def _run(plan: RunPlan) -> TrainResult:
         notes.append(distributed.summary(cluster, state.threads))
     return TrainResult(vocab, state.W, state.Wp, state.history, state.pair_history, tokens, train_words, seconds,
                        words_trained, state.threads, notes, eval_history, eval_seconds[0],
-                       *((cluster.rank, cluster.size) if cluster is not None else ()))
+                       *((cluster.rank, cluster.size) if cluster is not None else (0, 1)),
+                       options=dataclasses.asdict(opts))
 
 
 def _evaluating(on_epoch, evaluator, vocab, state, epochs, history, seconds):

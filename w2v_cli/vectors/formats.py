@@ -14,6 +14,7 @@ line (text) or byte offset (binary) where it went wrong.
 
 import os
 import re
+import stat
 import warnings
 
 import numpy as np
@@ -82,32 +83,45 @@ def _check_words_for_writing(path, words):
 # ----------------------------------------------------------------------------- reading
 
 
-def load_word2vec(path, binary=None):
-    """Read a word2vec file; return ``(words, vectors)`` with vectors float32 (V, D), C-contiguous.
+def load_word2vec(path, binary=None, no_header=None, limit=None, max_stream_bytes=None):
+    """Read a vectors file; return ``(words, vectors)`` with vectors float32 (V, D), C-contiguous.
 
     ``binary=None`` decides from the content, not the file name: the first rows of
     a text file are printable UTF-8, raw float32 bytes essentially never are.  If
     that guess fails to load, the other format is tried before giving up.
+
+    gzip, bzip2 and xz files are recognised by their first bytes.  ``no_header``:
+    None detects a text file without the ``V D`` line (GloVe), True forces that
+    reading.  ``limit``: only the first N rows (the N most frequent words), as
+    gensim's ``limit``.  A pipe or other stream is read to its end, up to
+    ``max_stream_bytes`` (default MAX_STREAM_BYTES).  A ``.w2v`` model file gives
+    its (read-only, memory-mapped) vectors.
     """
     path = os.fspath(path)
-    try:
-        with open(path, "rb") as fh:
-            # A bytearray, so that the binary reader can pack the vectors in place.
-            data = _read_all(fh)
-    except IsADirectoryError:
-        raise W2VError(f"cannot read vectors from {path}: it is a directory") from None
-    except FileNotFoundError:
-        raise W2VError(f"cannot read vectors from {path}: no such file") from None
-    except OSError as exc:
-        raise W2VError(f"cannot read vectors from {path}: {exc.strerror or exc}") from None
+    limit = _check_limit(limit)
+    from . import model_file
 
-    n, dim, body = _parse_header(path, data)
+    if model_file.is_model_file(path):
+        model = model_file.load(path)
+    else:
+        data = read_vectors_bytes(path, max_stream_bytes)
+        if not data.startswith(model_file.MAGIC):
+            return parse_word2vec(path, data, binary=binary, no_header=no_header, limit=limit)
+        model = model_file.load(path, data)
+    return model.words_list(limit), model.vectors[:limit] if limit else model.vectors
+
+
+def parse_word2vec(path, data, binary=None, no_header=None, limit=None):
+    """``load_word2vec`` of bytes already read (``data``, decompressed)."""
+    n, dim, body, first_line = _parse_header(path, data, no_header)
+    if first_line == 1:  # no header: text, every line a row
+        return _read_text(path, data, body, n, dim, limit, first_line)
     if binary is not None:
-        return (_read_binary if binary else _read_text)(path, data, body, n, dim)
+        return (_read_binary if binary else _read_text)(path, data, body, n, dim, limit)
     guess_text = _looks_like_text(data, body, dim)
     first, second = (_read_text, _read_binary) if guess_text else (_read_binary, _read_text)
     try:
-        return first(path, data, body, n, dim)
+        return first(path, data, body, n, dim, limit)
     except _ContentError:
         raise  # the format was right, a value in it is not (and data may be modified)
     except W2VError as error:
@@ -115,38 +129,166 @@ def load_word2vec(path, binary=None):
         # printable; if the other reading works, the file was fine.  Otherwise report
         # the error of the likelier format.
         try:
-            return second(path, data, body, n, dim)
+            return second(path, data, body, n, dim, limit)
         except W2VError:
             raise error from None
+
+
+def _check_limit(limit):
+    if limit is None or limit is False:
+        return None
+    if isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1:
+        raise W2VError(f"limit must be a positive number of words, not {limit!r}")
+    return int(limit)
+
+
+# A vectors file arriving through a pipe is held in memory whole; past this size
+# the user should save it to a file (which is read without a second copy).
+MAX_STREAM_BYTES = 8 << 30
+
+_GZIP_MAGIC = b"\x1f\x8b\x08"
+_XZ_MAGIC = b"\xfd7zXZ\x00"
+_BZ2_BLOCK = re.compile(rb"BZh[1-9](1AY&SY|\x17rE8P\x90)")  # a first block, or the end of an empty stream
+
+
+def compression_of(head) -> "str | None":
+    """'gzip', 'bzip2' or 'xz' from a file's first bytes (its content, not its name), else None."""
+    head = bytes(head[:10])
+    if head.startswith(_GZIP_MAGIC):
+        return "gzip"
+    if head.startswith(_XZ_MAGIC):
+        return "xz"
+    if _BZ2_BLOCK.match(head):
+        return "bzip2"
+    return None
+
+
+def read_vectors_bytes(path, max_stream_bytes=None):
+    """The file's bytes as a bytearray, decompressed if compressed; a stream is read to its end."""
+    cap = MAX_STREAM_BYTES if max_stream_bytes is None else max_stream_bytes
+    try:
+        with open(path, "rb") as fh:
+            # A bytearray, so that the binary reader can pack the vectors in place.
+            data = _read_all(fh, path, cap)
+    except IsADirectoryError:
+        raise W2VError(f"cannot read vectors from {path}: it is a directory") from None
+    except FileNotFoundError:
+        raise W2VError(f"cannot read vectors from {path}: no such file") from None
+    except OSError as exc:
+        raise W2VError(f"cannot read vectors from {path}: {exc.strerror or exc}") from None
+    kind = compression_of(data)
+    return data if kind is None else _decompress(path, data, kind, cap)
+
+
+def _decompress(path, data, kind, cap):
+    import bz2
+    import gzip
+    import io
+    import lzma
+    import zlib
+
+    opener = {"gzip": lambda f: gzip.GzipFile(fileobj=f, mode="rb"), "bzip2": bz2.BZ2File,
+              "xz": lzma.LZMAFile}[kind]
+    out = bytearray()
+    try:
+        with opener(io.BytesIO(data)) as fh:
+            del data  # the compressed bytes are held by the BytesIO only
+            while True:
+                chunk = fh.read(1 << 24)
+                if not chunk:
+                    break
+                out += chunk
+                if len(out) > cap:
+                    raise W2VError(f"cannot read vectors from {path}: it decompresses to more than "
+                                   f"{cap:,} bytes")
+    except (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError) as exc:
+        raise W2VError(f"cannot read vectors from {path}: its {kind} data is damaged or truncated "
+                       f"({' '.join(str(exc).split()) or type(exc).__name__})") from None
+    return out
 
 
 class _ContentError(W2VError):
     """The file parsed in the format tried, but its content is wrong (NaN, a repeated word)."""
 
 
-def _read_all(fh):
-    size = os.fstat(fh.fileno()).st_size
-    data = bytearray(size)
-    got = fh.readinto(data)
-    if got != size:  # the file changed size while we read it (or is not a regular file)
-        del data[got:]
-        data += fh.read()
-    return data
+def _read_all(fh, path, cap):
+    st = os.fstat(fh.fileno())
+    if stat.S_ISREG(st.st_mode):
+        data = bytearray(st.st_size)
+        got = fh.readinto(data)
+        if got == st.st_size:
+            return data
+        del data[got:]  # the file changed size while we read it
+    else:
+        data = bytearray()  # a pipe, FIFO or device: read to its end, within the cap
+    while True:
+        chunk = fh.read(1 << 24)
+        if not chunk:
+            return data
+        data += chunk
+        if len(data) > cap:
+            raise W2VError(f"cannot read vectors from {path}: it is a stream longer than {cap:,} bytes; "
+                           "save it to a file first")
 
 
-def _parse_header(path, data):
+def _parse_header(path, data, no_header=None):
+    """(rows promised or None, dimension, offset of the first row, its line number).
+
+    A first line of two numbers is the header.  Without it (``no_header``, or
+    detected when the first two lines are a word and the same count of numbers,
+    as GloVe writes) every line is a row: the row count is None (all lines)."""
     if not data:
         raise W2VError(f"{path} is empty, not a word2vec vectors file")
+    if no_header:
+        dim = _headerless_dim(data, require_second=False)
+        if dim is None:
+            raise W2VError(f"{path} is not a header-less vectors file: line 1 should be 'WORD X1 ... XD'")
+        return None, dim, 0, 1
     end = data.find(b"\n", 0, 200)
     head = data[:end if end >= 0 else 200]
     parts = head.split()
-    bad = f"{path} is not a word2vec vectors file: line 1 should be 'VOCAB_SIZE DIMENSION'"
     if end < 0 or len(parts) != 2 or not all(p.isdigit() for p in parts):
+        dim = None if no_header is False else _headerless_dim(data, require_second=True)
+        if dim is not None:
+            return None, dim, 0, 1
+        bad = f"{path} is not a word2vec vectors file: line 1 should be 'VOCAB_SIZE DIMENSION'"
         raise W2VError(bad + f", found {head[:40].decode('utf-8', 'replace')!r}")
     n, dim = int(parts[0]), int(parts[1])
     if dim < 1:
         raise W2VError(f"{path}: the header gives dimension {dim}; it must be at least 1")
-    return n, dim, end + 1
+    return n, dim, end + 1, 2
+
+
+_MAX_LINE = 1 << 22  # a first line longer than this is no row of vectors
+
+
+def _headerless_dim(data, require_second):
+    """The dimension if the first line is 'word x1 ... xD' (D >= 1) and, with
+    ``require_second``, a second line exists with as many fields; else None."""
+    end = data.find(b"\n", 0, _MAX_LINE)
+    if end < 0:
+        if require_second or len(data) > _MAX_LINE:
+            return None
+        end = len(data)
+    first = bytes(data[:end])
+    if _CONTROL.search(first):
+        return None
+    try:
+        fields = first.decode("utf-8").split()
+    except UnicodeDecodeError:
+        return None
+    if len(fields) < 2 or not first[:1].strip():
+        return None
+    try:
+        [float(x) for x in fields[1:]]
+    except ValueError:
+        return None
+    if require_second:
+        stop = data.find(b"\n", end + 1, end + 1 + _MAX_LINE)
+        second = bytes(data[end + 1:stop if stop >= 0 else end + 1 + _MAX_LINE])
+        if len(second.split()) != len(fields):
+            return None
+    return len(fields) - 1
 
 
 def _looks_like_text(data, start, dim):
@@ -161,7 +303,7 @@ def _looks_like_text(data, start, dim):
     return True
 
 
-def _read_binary(path, data, pos, n, dim):
+def _read_binary(path, data, pos, n, dim, limit=None):
     """A tight Python loop finds where each row's word ends (raw float bytes may contain
     spaces, so rows must be walked in order); validation and the copy of all vector
     bytes are then done in bulk.  (The file is read, not mmap'ed: a file truncated by
@@ -169,6 +311,9 @@ def _read_binary(path, data, pos, n, dim):
     row_bytes = dim * _FLOAT.itemsize
     size = len(data)
     find = data.find
+    limited = limit is not None and limit < n
+    if limited:
+        n = limit
     starts, spaces = [], []  # where each row's word starts, where its space is
     space = 0
     for _ in range(n):
@@ -201,7 +346,7 @@ def _read_binary(path, data, pos, n, dim):
                            "the file is damaged or truncated, or its header gives the wrong dimension")
         raise W2VError(f"{path} is truncated: vector {found + 1} of {n} at byte offset {space + 1} needs "
                        f"{row_bytes} bytes, only {size - space - 1} remain")
-    if data[pos:].strip(b"\n\r\t ") != b"":
+    if not limited and data[pos:].strip(b"\n\r\t ") != b"":
         raise W2VError(
             f"{path}: unexpected data at byte offset {pos} after the {n} vectors the header promises; "
             "the header gives the wrong vocabulary size or dimension"
@@ -259,21 +404,37 @@ def _first_bad_word(raws):
     return None
 
 
-def _read_text(path, data, body, n, dim):
+def _read_text(path, data, body, n, dim, limit=None, first_line=2):
     """Split off the words in Python, parse all numbers with numpy's C reader.
 
-    Anything unexpected sends us to ``_scan_text``, which is slow but says which
-    line is wrong and why.
+    ``n`` None (no header): every line is a row.  ``first_line`` is the line
+    number of the first row, for messages.  Anything unexpected sends us to
+    ``_scan_text``, which is slow but says which line is wrong and why.
     """
-    text = data[body:].decode("utf-8", "replace")
+    limited = limit is not None and (n is None or limit < n)
+    end = len(data)
+    if limited:  # decode only the rows wanted
+        pos = body
+        for _ in range(limit):
+            pos = data.find(b"\n", pos) + 1
+            if pos == 0:
+                break
+        end = pos if pos else len(data)
+    text = data[body:end].decode("utf-8", "replace")
     # Split on '\n' only: str.splitlines would also break inside words at \x85, \u2028, ...
     lines = text.split("\n")
     while lines and lines[-1].strip() == "":
         lines.pop()  # final newline (or trailing blank lines) after the last row
+    if n is None:
+        n = len(lines)
+        if n == 0:
+            raise W2VError(f"{path} is empty, not a word2vec vectors file")
+    elif limited:
+        n = limit
     if len(lines) < n:
         raise W2VError(f"{path} is truncated: the header promises {n} vectors but there are only {len(lines)} lines")
     if len(lines) > n:
-        raise W2VError(f"{path}: line {n + 2}: more rows than the {n} the header promises")
+        raise W2VError(f"{path}: line {n + first_line}: more rows than the {n} the header promises")
 
     if n == 0:
         return [], np.zeros((0, dim), np.float32)
@@ -289,18 +450,18 @@ def _read_text(path, data, body, n, dim):
         except ValueError:
             vectors = None
     if vectors is None or vectors.shape != (n, dim):
-        _scan_text(path, lines, dim)
+        _scan_text(path, lines, dim, first_line)
         raise W2VError(f"{path}: cannot parse the vectors")  # not reached: the scan finds the line
     vectors = np.ascontiguousarray(vectors)
-    _check_rows(path, words, vectors, lambda row: f"line {row + 2}",
-                lambda first: f"first on line {first + 2}, again as vector")
+    _check_rows(path, words, vectors, lambda row: f"line {row + first_line}",
+                lambda first: f"first on line {first + first_line}, again as vector")
     return words, vectors
 
 
-def _scan_text(path, lines, dim):
+def _scan_text(path, lines, dim, first_line=2):
     """Raise W2VError for the first malformed line of a text vectors file."""
     for i, line in enumerate(lines):
-        where = f"{path}: line {i + 2}"
+        where = f"{path}: line {i + first_line}"
         word, _, rest = line.partition(" ")
         if not word:
             raise W2VError(f"{where}: the line does not start with a word")
