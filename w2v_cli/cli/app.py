@@ -18,6 +18,7 @@ import click
 from .declared import range_hint
 from .query import analogy, evaluate, export, plot, similar
 from .train import phrases, train
+from .warmup import warmup
 from ..corpus.phrases import PhrasesOptions
 from ..errors import TrainingInterrupted, W2VError, interrupt_on_signal
 from ..training.options import TrainOptions
@@ -32,7 +33,7 @@ def cli():
     hierarchical softmax), phrases, and queries of the vectors."""
 
 
-for _command in (train, phrases, similar, analogy, evaluate, plot, export):
+for _command in (train, phrases, similar, analogy, evaluate, plot, export, warmup):
     cli.add_command(_command)
 
 
