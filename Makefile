@@ -9,10 +9,15 @@ QUICK := benchmarks/work/gcide-1m.txt
 # full comparison settings (docs/design.md): dim 100, window 5, negative 5, sample 1e-4, 5 epochs, min-count 5
 BENCH_ARGS := --dim 100 --window 5 --negative 5 --sample 1e-4 --epochs 5 --min-count 5 --threads $(THREADS)
 
-.PHONY: install bench-install test corpus-gcide corpus-text8 corpus-synth peers bench-quick bench bench-scaling bench-kernel demo clean-bench
+.PHONY: install warmup bench-install test corpus-gcide corpus-text8 corpus-synth peers bench-quick bench bench-scaling bench-kernel demo clean-bench
 
+# Then compile every kernel for this CPU (once; later runs load them): no first run waits for it.
 install:
 	$(PYTHON) -m pip install --quiet -e ".[test]"
+	$(PYTHON) -m w2v_cli warmup
+
+warmup:
+	$(PYTHON) -m w2v_cli warmup
 
 # What the benchmarks import (w2v and its Numba, gensim, scipy, matplotlib), so they run on a fresh clone.
 bench-install:

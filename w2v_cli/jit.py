@@ -7,20 +7,32 @@ them, so importing w2v (or its progress bar) leaves other Numba code alone.
 
 LLVM options are process-wide and are not part of Numba's cache key, so a
 kernel cached with one set would be loaded, stale, under another.  Importing
-a kernel package (``training.kernels``, ``corpus.kernels``) therefore installs a cache locator (:class:`KeyedLocator`)
-that puts every cached function of the w2v_cli package in a subdirectory
-named after a hash of the options applied at that moment (``llvm-<hash>``, under
-the directory Numba would have used: the package's ``__pycache__``,
-``NUMBA_CACHE_DIR`` or the user cache).  Numba fixes a function's cache
+a kernel package (``training.kernels``, ``corpus.kernels``) therefore installs a
+cache locator (:class:`KeyedLocator`) that puts every cached function of the
+w2v_cli package in a directory named by :func:`cache_key`: a hash of the
+options applied at that moment, of every kernel source, and of the versions
+of Python, Numba, llvmlite and NumPy.  Numba fixes a function's cache
 directory when the function is defined, i.e. when its module is imported, so
 the options must be applied before that: :func:`configure` called after the
 kernels were imported changes nothing (it returns False) and the process keeps
 the options, and the cache directory, it imported them with.
 
-A cached kernel is also stale when any kernel source changed (see
-:data:`KERNEL_FOLDERS`), not only its own (Numba checks only the defining file, and the epoch kernels
-inline steps from the sibling modules): the locator's source stamp includes a
-hash of them all (:func:`kernels_source_digest`).
+That directory lies under ``NUMBA_CACHE_DIR`` if set, else under the user's
+cache directory (``~/.cache/w2v`` on Linux), not in the package's
+``__pycache__``: the key names everything the compiled code depends on but the
+CPU, which Numba's index keys by itself, so every install (a new venv, a
+reinstall) with the same sources and versions reuses it.  Where it cannot be
+written, Numba's own choice (``__pycache__`` or its user cache) is used, in a
+subdirectory named after the LLVM options (:func:`options_key`).
+
+A cached kernel is stale when any kernel source changed (see
+:data:`KERNEL_FOLDERS`), not only its own (Numba checks only the defining file,
+and the epoch kernels inline steps from the sibling modules), and the stamp is
+the sources' contents, not Numba's file time and size, so a fresh copy of
+unchanged sources is not stale (:meth:`KeyedLocator.get_source_stamp`).
+
+:func:`announce_compiles` prints one line when the first w2v function compiles
+(a cache miss: Numba raises its compile event only then).
 """
 
 from __future__ import annotations
@@ -148,33 +160,80 @@ def kernels_source_digest() -> str:
     return _kernels_digest
 
 
+def cache_base() -> str:
+    """Where w2v's kernel caches go: ``NUMBA_CACHE_DIR`` if set, else the user's
+    cache directory for w2v (``$XDG_CACHE_HOME/w2v``, ``~/.cache/w2v``)."""
+    from numba.core import config
+
+    if config.CACHE_DIR:
+        return config.CACHE_DIR
+    from numba.misc.appdirs import AppDirs
+
+    return AppDirs(appname="w2v", appauthor=False).user_cache_dir
+
+
+def cache_key() -> str:
+    """The directory of this process's compiled kernels: what their code depends
+    on besides the CPU (Numba's index keys each entry by the CPU's name and
+    features): the kernel sources, the LLVM options applied, and the versions of
+    Python, Numba, llvmlite and NumPy (major.minor)."""
+    import platform
+    import sys
+
+    import llvmlite
+    import numba
+    import numpy
+
+    parts = [kernels_source_digest(), sys.implementation.cache_tag, platform.machine(), numba.__version__,
+             llvmlite.__version__, ".".join(numpy.__version__.split(".")[:2]), *_applied]
+    return "kernels-" + hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+_file_digests: dict = {}
+
+
+def _file_digest(path: str) -> str:
+    digest = _file_digests.get(path)
+    if digest is None:
+        with open(path, "rb") as f:
+            digest = _file_digests[path] = hashlib.sha256(f.read()).hexdigest()[:16]
+    return digest
+
+
 class KeyedLocator:
-    """Numba's own choice of cache directory plus ``llvm-<hash>`` for the
-    functions of this package; other functions are left to Numba."""
+    """For the functions of this package: ``cache_base()/cache_key()/<package
+    folder>`` (or, if that cannot be written, Numba's own choice plus
+    ``llvm-<hash>``); other functions are left to Numba."""
 
     fallbacks: list = []
 
-    def __init__(self, inner, key):
-        self._inner = inner
-        self._py_file = getattr(inner, "_py_file", "")  # Numba's warnings name it
-        self._path = os.path.join(inner.get_cache_path(), key)
+    def __init__(self, path, py_func, py_file):
+        self._path = path
+        self._py_file = py_file  # Numba's warnings name it
+        self._lineno = py_func.__code__.co_firstlineno
 
     @classmethod
     def from_function(cls, py_func, py_file):
-        if not os.path.abspath(py_file).startswith(_PACKAGE + os.sep):
+        py_file = os.path.abspath(py_file)
+        if not py_file.startswith(_PACKAGE + os.sep):
             return None
-        key = options_key()
-        for fallback in cls.fallbacks:
-            inner = fallback.from_function(py_func, py_file)
-            if inner is None:
-                continue
-            self = cls(inner, key)
+        folder = os.path.relpath(os.path.dirname(py_file), _PACKAGE)
+        for path in cls._candidates(py_func, py_file, folder):
+            self = cls(path, py_func, py_file)
             try:
                 self.ensure_cache_path()
             except OSError:
                 continue
             return self
         return None
+
+    @classmethod
+    def _candidates(cls, py_func, py_file, folder):
+        yield os.path.join(cache_base(), cache_key(), folder)
+        for fallback in cls.fallbacks:
+            inner = fallback.from_function(py_func, py_file)
+            if inner is not None:
+                yield os.path.join(inner.get_cache_path(), options_key())
 
     def ensure_cache_path(self):
         import tempfile
@@ -186,10 +245,73 @@ class KeyedLocator:
         return self._path
 
     def get_source_stamp(self):
-        # Numba compares only the defining file's stamp, but the kernels inline
-        # steps from their sibling modules (registry.py's kernels run span.py's
-        # loop and sgns.py's steps): an edit there must invalidate them too.
-        return (self._inner.get_source_stamp(), kernels_source_digest())
+        # The contents, not Numba's (mtime, size): a new install of the same
+        # sources is fresh.  And every kernel source, not only the defining
+        # file: the kernels inline steps from their sibling modules
+        # (registry.py's kernels run span.py's loop and sgns.py's steps).
+        return ("w2v", _file_digest(self._py_file), kernels_source_digest())
 
     def get_disambiguator(self):
-        return self._inner.get_disambiguator()
+        return str(self._lineno)
+
+
+def is_cached(dispatcher) -> bool:
+    """Whether ``dispatcher`` (a cached Numba function) has a fresh cache entry
+    for this CPU, for some signature (what Numba would load, if the signature
+    is the one cached)."""
+    try:
+        index = dispatcher._cache._cache_file._load_index()  # {} if missing or stale
+        magic = dispatcher.targetctx.codegen().magic_tuple()
+    except Exception:  # another Numba's internals: say not cached
+        return False
+    return any(key[1] == magic for key in index)
+
+
+_announce: dict = {}  # what announce_compiles set: estimate, write, done
+
+
+def announce_compiles(estimate, write=None) -> None:
+    """Print one line (``write``, default stderr) just before the first function
+    of this package compiles in this process, saying about how long compiling
+    takes: ``estimate()`` seconds (called then; 0 if unknown).  Nothing is
+    printed while everything loads from the cache: Numba raises its compile
+    event only on a cache miss."""
+    from numba.core import event
+
+    if not _announce:
+        event.register("numba:compile", _CompileListener())
+    _announce.update(estimate=estimate, write=write, done=False)
+
+
+def _announce_line(data) -> None:
+    import sys
+
+    dispatcher = (data or {}).get("dispatcher")
+    module = getattr(getattr(dispatcher, "py_func", None), "__module__", None) or ""
+    if not _announce or _announce["done"] or not module.startswith(__name__.rpartition(".")[0] + "."):
+        return
+    _announce["done"] = True
+    seconds = _announce["estimate"]()
+    about = f"about {seconds:.0f} s" if seconds >= 1 else "a few seconds"
+    line = f"w2v: compiling kernels for this CPU, once: {about}"
+    if _announce["write"] is not None:
+        _announce["write"](line)
+    else:
+        print(line, file=sys.stderr, flush=True)
+
+
+def _compile_listener_class():
+    from numba.core import event
+
+    class Listener(event.Listener):
+        def on_start(self, ev):
+            _announce_line(ev.data)
+
+        def on_end(self, ev):
+            pass
+
+    return Listener
+
+
+def _CompileListener():
+    return _compile_listener_class()()

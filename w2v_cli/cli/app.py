@@ -18,6 +18,7 @@ from .declared import range_hint
 from .convert import convert
 from .query import analogy, doesnt_match, evaluate, export, plot, similar, similarity
 from .train import phrases, train
+from .warmup import warmup
 from ..corpus.phrases import PhrasesOptions
 from .. import signals
 from ..errors import TrainingInterrupted, W2VError
@@ -33,7 +34,8 @@ def cli():
     hierarchical softmax), phrases, and queries of the vectors."""
 
 
-for _command in (train, phrases, similar, similarity, doesnt_match, analogy, evaluate, plot, export, convert):
+for _command in (train, phrases, similar, similarity, doesnt_match, analogy, evaluate, plot, export, convert,
+                 warmup):
     cli.add_command(_command)
 
 

@@ -101,6 +101,9 @@ def train(corpus, output, fmt, save_context, save_vocab, read_vocab, checkpoint,
     from .. import jit
 
     jit.start()
+    from .warmup import announce_for_train
+
+    announce_for_train(opts)  # one line before the first kernel compiles, none if all are cached
     from ..corpus.vocab import Vocab
     from ..training.loop import train as run_training
 
@@ -149,10 +152,14 @@ def summary(result, output: str, evaluated: bool) -> str:
 @click_options(PhrasesOptions)
 def phrases(corpus, output, **options):
     """Join frequent word pairs of CORPUS into phrases ("new york" -> new_york), as word2phrase."""
+    from .. import jit
     from ..corpus.phrases import phrases as run_phrases
+    from .warmup import announce_for_phrases
 
     opts = PhrasesOptions(**options).resolve()
     check_paths(corpus, [("-o", output)])
+    jit.start()  # the kernels' LLVM options, hence the cache `w2v train` and `w2v warmup` fill
+    announce_for_phrases()
     result = run_phrases(corpus, output, opts)
     for p, stats in enumerate(result.passes, 1):
         click.echo(f"pass {p}: threshold {stats.threshold:g}, {stats.words:,} words, {stats.joins:,} pairs joined",

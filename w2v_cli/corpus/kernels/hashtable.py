@@ -107,7 +107,10 @@ def rehash(hashes, n, cap):
 @njit(cache=True, nogil=True)
 def _grown(a, size, fill_to):
     b = np.empty(size, a.dtype)
-    b[:fill_to] = a[:fill_to]
+    # A loop, not b[:fill_to] = a[:fill_to]: a slice assignment compiles Numba's
+    # shape-mismatch message (string formatting, about 3 s of a first run).
+    for i in range(fill_to):
+        b[i] = a[i]
     return b
 
 
@@ -218,7 +221,7 @@ def merge_into(slots, hashes, offsets, counts, arena, n, src_arena, src_offsets,
     this one, in their order.  Returns the arrays, the new row count and each
     source row's row here."""
     where = np.empty(m, np.int32)
-    r = 0
+    r = np.int64(0)  # not a literal 0: see tokenize.count_range
     while True:
         r, n = _merge_until_full(slots, hashes, offsets, counts, arena, n, src_arena, src_offsets, src_hashes,
                                  src_counts, r, m, where)

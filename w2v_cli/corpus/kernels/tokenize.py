@@ -102,8 +102,10 @@ def count_range(buf, lo, hi, out, rows_hint):
     and the table's arrays.
     """
     slots, hashes, offsets, counts, arena = new_table(rows_hint, 8 * rows_hint)
-    n = 0
-    k = 0
+    # np.int64, not a literal 0: Numba would also compile the callee for
+    # Literal[int](0) while it types the loop (a second compile of the hot loop).
+    n = np.int64(0)
+    k = np.int64(0)
     tokens = 0
     i = lo
     while True:

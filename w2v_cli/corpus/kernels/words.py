@@ -91,8 +91,9 @@ def join_rows(arena, offsets, rows):
     for k in range(rows.size):
         r = rows[k]
         s, e = offsets[r], offsets[r + 1]
-        out[o:o + e - s] = arena[s:e]
-        o += e - s
+        for j in range(s, e):  # not a slice assignment: see hashtable._grown
+            out[o] = arena[j]
+            o += 1
         if k + 1 < rows.size:
             out[o] = 10
             o += 1

@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable
 
+import numpy as np
 from numba import njit, prange
 
 from ...errors import W2VError
@@ -36,6 +37,9 @@ from .hs import HS_HOOKS
 from .span import NO_HOOKS, Hooks, new_scratch, run_span
 
 
+# The epoch kernels pass the thread number as np.int64: prange's index is typed
+# int64 first and uint64 after the parfor pass, and each type compiled the whole
+# span function once more (about a sixth of a first run's compile time).
 @njit(cache=True, error_model="numpy", fastmath=True, nogil=True, _nrt=False)
 def _span_sg_ns_window(b, s, t):
     run_span(b, s, t, sgns.sg_ns_window, AHEAD_HOOKS)
@@ -44,7 +48,7 @@ def _span_sg_ns_window(b, s, t):
 @njit(cache=True, error_model="numpy", parallel=True)
 def epoch_sg_ns_window(b):
     for t in prange(b.spans.shape[0]):
-        _span_sg_ns_window(b, new_scratch(b), t)
+        _span_sg_ns_window(b, new_scratch(b), np.int64(t))
 
 
 @njit(cache=True, error_model="numpy", fastmath=True, nogil=True, _nrt=False)
@@ -55,7 +59,7 @@ def _span_sg_ns_pair(b, s, t):
 @njit(cache=True, error_model="numpy", parallel=True)
 def epoch_sg_ns_pair(b):
     for t in prange(b.spans.shape[0]):
-        _span_sg_ns_pair(b, new_scratch(b), t)
+        _span_sg_ns_pair(b, new_scratch(b), np.int64(t))
 
 
 @njit(cache=True, error_model="numpy", fastmath=True, nogil=True, _nrt=False)
@@ -66,7 +70,7 @@ def _span_sg_softmax(b, s, t):
 @njit(cache=True, error_model="numpy", parallel=True)
 def epoch_sg_softmax(b):
     for t in prange(b.spans.shape[0]):
-        _span_sg_softmax(b, new_scratch(b), t)
+        _span_sg_softmax(b, new_scratch(b), np.int64(t))
 
 
 @njit(cache=True, error_model="numpy", fastmath=True, nogil=True, _nrt=False)
@@ -77,7 +81,7 @@ def _span_cbow_ns(b, s, t):
 @njit(cache=True, error_model="numpy", parallel=True)
 def epoch_cbow_ns(b):
     for t in prange(b.spans.shape[0]):
-        _span_cbow_ns(b, new_scratch(b), t)
+        _span_cbow_ns(b, new_scratch(b), np.int64(t))
 
 
 @njit(cache=True, error_model="numpy", fastmath=True, nogil=True, _nrt=False)
@@ -88,7 +92,7 @@ def _span_sg_hs_window(b, s, t):
 @njit(cache=True, error_model="numpy", parallel=True)
 def epoch_sg_hs_window(b):
     for t in prange(b.spans.shape[0]):
-        _span_sg_hs_window(b, new_scratch(b), t)
+        _span_sg_hs_window(b, new_scratch(b), np.int64(t))
 
 
 @njit(cache=True, error_model="numpy", fastmath=True, nogil=True, _nrt=False)
@@ -99,7 +103,7 @@ def _span_sg_hs_pair(b, s, t):
 @njit(cache=True, error_model="numpy", parallel=True)
 def epoch_sg_hs_pair(b):
     for t in prange(b.spans.shape[0]):
-        _span_sg_hs_pair(b, new_scratch(b), t)
+        _span_sg_hs_pair(b, new_scratch(b), np.int64(t))
 
 
 @njit(cache=True, error_model="numpy", fastmath=True, nogil=True, _nrt=False)
@@ -110,7 +114,7 @@ def _span_cbow_hs(b, s, t):
 @njit(cache=True, error_model="numpy", parallel=True)
 def epoch_cbow_hs(b):
     for t in prange(b.spans.shape[0]):
-        _span_cbow_hs(b, new_scratch(b), t)
+        _span_cbow_hs(b, new_scratch(b), np.int64(t))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -78,7 +78,9 @@ def new_scratch(b):
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
 def gather_contexts(sentence, i, lo, hi, contexts):
     """contexts[:m] = the words of the window [lo, hi) but the centre ``i``; returns m."""
-    m = 0
+    # np.int64, not a literal 0: while typing the step, Numba would also compile
+    # the window update it passes m to for Literal[int](0) (a second compile).
+    m = np.int64(0)
     for j in range(lo, hi):
         if j != i:
             contexts[m] = sentence[j]
