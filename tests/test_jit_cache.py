@@ -86,3 +86,24 @@ def test_cli_start_up_skips_scipy_blas_and_leaves_it_importable():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def test_a_copy_imported_under_another_name_has_its_own_cache(tmp_path):
+    """benchmarks/bench_ab.py imports copies of the package under other names: a
+    kernel cached by one must not be loaded by the other (it names its module)."""
+    cache = tmp_path / "cache"
+    for name in ("w2v_cli", "w2v_copy"):
+        root = tmp_path / name
+        shutil.copytree(os.path.join(REPO_ROOT, "w2v_cli"), root / name,
+                        ignore=shutil.ignore_patterns("__pycache__", "data"))
+        kernels = root / name / "training" / "kernels"
+        (kernels / "_probe_a.py").write_text(PROBE_A.format(import_b="from . import _probe_b"))
+        (kernels / "_probe_b.py").write_text(PROBE_B.format(3))
+        code = (f"from {name} import jit; jit.configure(); import {name}.training.kernels; "
+                f"from {name}.training.kernels import _probe_a; print(_probe_a.value())")
+        env = dict(os.environ, PYTHONPATH=str(root), NUMBA_CACHE_DIR=str(cache))
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=root,
+                             timeout=300)
+        assert out.returncode == 0 and out.stdout.strip() == "3", out.stderr
+    homes = {p.name for p in cache.glob("kernels-*/*") if p.is_dir()}
+    assert {"w2v_cli", "w2v_copy"} <= homes

@@ -229,7 +229,10 @@ class KeyedLocator:
 
     @classmethod
     def _candidates(cls, py_func, py_file, folder):
-        yield os.path.join(cache_base(), cache_key(), folder)
+        # The import name too: a cached kernel refers to its module by name, so a
+        # copy of the package imported under another name (benchmarks/bench_ab.py)
+        # must not load it.
+        yield os.path.join(cache_base(), cache_key(), py_func.__module__.split(".")[0], folder)
         for fallback in cls.fallbacks:
             inner = fallback.from_function(py_func, py_file)
             if inner is not None:
