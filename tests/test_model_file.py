@@ -205,3 +205,11 @@ def test_new_commands_and_model_files_do_not_import_numba(tmp_path, arrays):
                           env=dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "v.w2v").exists()
+
+
+def test_blocked_norms_are_numpys_bit_for_bit():
+    vectors = np.random.default_rng(2).standard_normal((model_file._BLOCK_ROWS + 999, 7)).astype(np.float32)
+    np.testing.assert_array_equal(model_file.row_norms(vectors), np.linalg.norm(vectors, axis=1))
+    assert model_file.all_finite(vectors)
+    vectors[-1, 3] = np.nan
+    assert not model_file.all_finite(vectors)

@@ -78,7 +78,7 @@ def save(path, words, vectors, counts=None, context=None, options=None, context_
     if vectors.ndim != 2 or vectors.shape[0] != len(words):
         raise W2VError(f"cannot write {path}: {len(words)} words but vectors of shape {vectors.shape}")
     _check_words_for_writing(path, words)
-    if not np.isfinite(vectors).all():
+    if not all_finite(vectors):
         raise W2VError(f"cannot write {path}: the vectors contain NaN or inf")
     n, dim = vectors.shape
     encoded = [w.encode("utf-8") for w in words]
@@ -91,7 +91,7 @@ def save(path, words, vectors, counts=None, context=None, options=None, context_
         if counts.shape != (n,):
             raise W2VError(f"cannot write {path}: {counts.shape[0]} counts for {n} words")
         arrays.append(("counts", counts))
-    arrays += [("vectors", vectors), ("norms", np.linalg.norm(vectors, axis=1).astype("<f4"))]
+    arrays += [("vectors", vectors), ("norms", row_norms(vectors).astype("<f4"))]
     if context is not None:
         context = np.ascontiguousarray(context, dtype="<f4")
         if context.ndim != 2 or context.shape[1] != dim:
@@ -124,6 +124,21 @@ def save(path, words, vectors, counts=None, context=None, options=None, context_
             fh.write(memoryview(array).cast("B"))
             written = entry["offset"] + array.nbytes
         fh.write(bytes(pos - written))
+
+
+_BLOCK_ROWS = 1 << 16
+
+
+def row_norms(vectors) -> np.ndarray:
+    """np.linalg.norm(vectors, axis=1), bit for bit, without its V x D temporary."""
+    out = np.empty(vectors.shape[0], np.float32 if vectors.dtype == np.float32 else np.float64)
+    for start in range(0, vectors.shape[0], _BLOCK_ROWS):
+        out[start:start + _BLOCK_ROWS] = np.linalg.norm(vectors[start:start + _BLOCK_ROWS], axis=1)
+    return out
+
+
+def all_finite(vectors) -> bool:
+    return all(np.isfinite(vectors[s:s + _BLOCK_ROWS]).all() for s in range(0, vectors.shape[0], _BLOCK_ROWS))
 
 
 def _align(x: int) -> int:
