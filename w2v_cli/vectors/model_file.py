@@ -26,6 +26,7 @@ w2v's writers replace files by renaming, which is safe.)
 from __future__ import annotations
 
 import json
+import math
 import mmap
 import os
 import struct
@@ -280,11 +281,11 @@ def load(path, data=None) -> ModelFile:
         if offset % ALIGN:
             raise W2VError(f"{path}: array {name!r} starts at byte {offset}, not a multiple of {ALIGN} "
                            "(the file is misaligned)")
-        nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        count = math.prod(shape)  # Python ints: a huge shape cannot wrap around
+        nbytes = count * dtype.itemsize
         if offset < _PREFIX.size + hlen or offset + nbytes > size:
             raise W2VError(f"{path} is truncated or damaged: array {name!r} (bytes {offset:,} to "
                            f"{offset + nbytes:,}) lies outside the file's {size:,} bytes")
-        count = int(np.prod(shape, dtype=np.int64))
         arrays[name] = np.frombuffer(buf, dtype=dtype, count=count, offset=offset).reshape(shape)
         entries[name] = {"offset": offset, "shape": list(shape)}
     for name in ("words", "word_offsets", "vectors", "norms"):
