@@ -188,6 +188,12 @@ def main() -> None:
         result["convert"] = _summary(conv)
         table.append((f"convert the {binary.stat().st_size / 1e6:,.0f} MB .bin", conv))
 
+    # The floor under every whole-process figure on this machine, right now: the interpreter
+    # and the two imports a query cannot do without.
+    floor = statistics.median(measure([sys.executable, "-c", "import numpy, click"])[0]
+                              for _ in range(args.repeats))
+    result["floor_python_numpy_click_s"] = floor
+
     record = {
         "date": _dt.datetime.now().isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform(),
@@ -208,7 +214,8 @@ def main() -> None:
         w, g = runs["w2v"], runs["gensim"]
         print(f"| {name} | {w['median_s']:.3f} | {g['median_s']:.3f} | {g['median_s'] / w['median_s']:.2f}x "
               f"| {w['peak_rss_mib']:.0f} | {g['peak_rss_mib']:.0f} |")
-    same = {k: v.get("same_answers") for k, v in result.items() if "same_answers" in v}
+    print(f"\nfloor: `python -c 'import numpy, click'` {floor:.3f} s (median of {args.repeats})")
+    same = {k: v.get("same_answers") for k, v in result.items() if isinstance(v, dict) and "same_answers" in v}
     print(f"\nsame answers: {same}; load average {load_before[0]:.1f} -> {os.getloadavg()[0]:.1f} "
           f"on {os.cpu_count()} CPUs; results in {out_path.relative_to(ROOT)}")
     if not all(same.values()):

@@ -205,3 +205,68 @@ def test_new_commands_and_model_files_do_not_import_numba(tmp_path, arrays):
                           env=dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "v.w2v").exists()
+
+
+def test_blocked_norms_are_numpys_bit_for_bit():
+    vectors = np.random.default_rng(2).standard_normal((model_file._BLOCK_ROWS + 999, 7)).astype(np.float32)
+    np.testing.assert_array_equal(model_file.row_norms(vectors), np.linalg.norm(vectors, axis=1))
+    assert model_file.all_finite(vectors)
+    vectors[-1, 3] = np.nan
+    assert not model_file.all_finite(vectors)
+
+
+def _model_bytes():
+    rng = np.random.default_rng(4)
+    path = "/tmp/.w2v-fuzz-src-%d.w2v" % os.getpid()
+    model_file.save(path, WORDS[:20], rng.standard_normal((20, 4)).astype(np.float32), counts=np.arange(20, 0, -1))
+    data = open(path, "rb").read()
+    os.unlink(path)
+    return data
+
+
+_FUZZ_SOURCE = _model_bytes()
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=150, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(st.sampled_from(["flip", "cut", "insert", "delete"]), st.integers(0, 1 << 16),
+                                st.integers(0, 255)), min_size=1, max_size=4))
+def test_fuzz_mutated_model_files(tmp_path, edits):
+    data = bytearray(_FUZZ_SOURCE)
+    for op, pos, byte in edits:
+        pos %= max(len(data), 1)
+        if op == "flip" and data:
+            data[pos] = byte
+        elif op == "cut":
+            del data[pos:]
+        elif op == "insert":
+            data.insert(pos, byte)
+        elif op == "delete" and data:
+            del data[pos]
+    path = tmp_path / "fuzz.w2v"
+    path.write_bytes(bytes(data))
+    try:
+        kv = KeyedVectors.load(path)
+    except W2VError as exc:
+        assert "\n" not in str(exc)
+        return
+    assert kv.vectors.shape == (len(kv), kv.dim)
+    [kv.word(i) for i in range(len(kv))]
+    "w1" in kv  # noqa: B015 (a lookup must not crash)
+
+
+def test_a_huge_shape_in_the_table_is_refused(tmp_path, arrays):
+    vectors, context, _ = arrays
+    model_file.save(tmp_path / "m.w2v", WORDS, vectors, context=context)
+    raw = (tmp_path / "m.w2v").read_bytes()
+    hlen = struct.unpack_from("<Q", raw, 16)[0]
+    header = json.loads(raw[24:24 + hlen])
+    for entry in header["arrays"]:
+        if entry["name"] == "context":
+            entry["shape"] = [2 ** 62, 12]  # 2**62 * 12 * 4 bytes wraps to 0 in int64
+    text = json.dumps(header).encode()
+    assert len(text) <= hlen + (header["arrays"][0]["offset"] - 24 - hlen)
+    (tmp_path / "huge.w2v").write_bytes(raw[:16] + struct.pack("<Q", len(text)) + text + raw[24 + len(text):])
+    assert "outside the file" in _refused(tmp_path / "huge.w2v")

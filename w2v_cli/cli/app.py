@@ -17,25 +17,38 @@ import click
 from .declared import range_hint
 from .convert import convert
 from .query import analogy, doesnt_match, evaluate, export, plot, similar, similarity
-from .train import phrases, train
-from .warmup import warmup
-from ..corpus.phrases import PhrasesOptions
 from .. import signals
 from ..errors import TrainingInterrupted, W2VError
-from ..training.options import TrainOptions
 
 EXIT_INTERRUPTED = 130
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Group(click.Group):
+    """`train`, `phrases` and `warmup` (and the training modules behind them) are imported
+    only when run or listed, so that a query starts without them."""
+
+    _LAZY = {"train": "train", "phrases": "train", "warmup": "warmup"}  # command: module of w2v_cli.cli
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(self._LAZY))
+
+    def get_command(self, ctx, name):
+        if name in self._LAZY and name not in self.commands:
+            import importlib
+
+            module = importlib.import_module(f"{__package__}.{self._LAZY[name]}")
+            self.add_command(getattr(module, name))
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="w2v-cli")
 def cli():
     """w2v: fast word2vec on Numba: skip-gram and CBOW word vectors (negative sampling or
     hierarchical softmax), phrases, and queries of the vectors."""
 
 
-for _command in (train, phrases, similar, similarity, doesnt_match, analogy, evaluate, plot, export, convert,
-                 warmup):
+for _command in (similar, similarity, doesnt_match, analogy, evaluate, plot, export, convert):
     cli.add_command(_command)
 
 
@@ -69,8 +82,12 @@ def main(argv=None) -> None:
         # Click turns Ctrl-C outside training (e.g. while reading the corpus) into Abort.
         _exit("interrupted; nothing was written", EXIT_INTERRUPTED, KeyboardInterrupt())
     except click.ClickException as exc:
-        message = range_hint(exc, TrainOptions, PhrasesOptions) if isinstance(exc, click.BadParameter) \
-            else exc.format_message()
+        if isinstance(exc, click.BadParameter):
+            from ..corpus.phrases import PhrasesOptions
+            from ..training.options import TrainOptions
+            message = range_hint(exc, TrainOptions, PhrasesOptions)
+        else:
+            message = exc.format_message()
         _exit(message, exc.exit_code)
     except TrainingInterrupted as exc:
         _exit(str(exc), EXIT_INTERRUPTED, exc)

@@ -19,8 +19,8 @@ def convert(source, target, fmt, limit, no_header):
     A .w2v model file keeps what IN has of counts, context vectors W' and
     training options; word2vec files keep only words and vectors."""
     from ..vectors import model_file
-    from ..vectors.formats import save_word2vec
-    from ..vectors.keyed import KeyedVectors, format_for_path
+    from ..vectors.formats import load_word2vec, save_word2vec
+    from ..vectors.keyed import format_for_path
 
     if fmt == "auto":
         fmt = "txt" if target == "-" else format_for_path(target)
@@ -29,8 +29,7 @@ def convert(source, target, fmt, limit, no_header):
         n = len(model.words) if not limit else min(limit, len(model.words))
         words, vectors = model.words_list(n), model.vectors[:n]
     else:
-        kv = KeyedVectors.load(source, limit=limit, no_header=True if no_header else None)
-        words, vectors = kv.words, kv.vectors
+        words, vectors = load_word2vec(source, limit=limit, no_header=True if no_header else None)
     if fmt == "w2v":
         extra = {}
         if model is not None:

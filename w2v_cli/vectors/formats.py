@@ -38,8 +38,10 @@ def save_word2vec(path, words, vectors, binary):
         raise W2VError(f"cannot write {path}: {len(words)} words but vectors of shape {vectors.shape}")
     vectors = np.ascontiguousarray(vectors, dtype=_FLOAT)
     _check_words_for_writing(path, words)
-    bad = ~np.isfinite(vectors).all(axis=1)
-    if bad.any():
+    from .model_file import all_finite
+
+    bad = None if all_finite(vectors) else ~np.isfinite(vectors).all(axis=1)
+    if bad is not None:
         # A file we would refuse to load is not worth writing; training has diverged.
         row = int(np.argmax(bad))
         raise W2VError(f"cannot write {path}: the vector of {words[row]!r} (row {row + 1}) contains NaN or inf")
@@ -362,9 +364,10 @@ def _read_binary(path, data, pos, n, dim, limit=None):
 def _check_rows(path, words, vectors, where, first_seen) -> None:
     """Refuse non-finite vectors and repeated words; ``where(row)`` names a row's
     place in the file, ``first_seen(row)`` the earlier occurrence of a word."""
-    bad = ~np.isfinite(vectors).all(axis=1)
-    if bad.any():
-        row = int(np.argmax(bad))
+    from .model_file import all_finite
+
+    if not all_finite(vectors):
+        row = int(np.argmax(~np.isfinite(vectors).all(axis=1)))
         raise _ContentError(f"{path}: {where(row)}: the vector of {words[row]!r} contains NaN or inf")
     dup = _first_duplicate(words)
     if dup is not None:

@@ -196,7 +196,9 @@ class KeyedVectors:
     def norms(self):
         """L2 norm of every row (float32, like gensim), computed once."""
         if self._norms is None:
-            norms = np.linalg.norm(self.vectors, axis=1)
+            from .model_file import row_norms
+
+            norms = row_norms(self.vectors)
             # gensim would divide by zero and return NaN; a zero vector is simply
             # similar to nothing, so treat its norm as 1 (cosine 0 everywhere).
             norms[norms == 0] = 1

@@ -26,6 +26,7 @@ w2v's writers replace files by renaming, which is safe.)
 from __future__ import annotations
 
 import json
+import math
 import mmap
 import os
 import struct
@@ -78,7 +79,7 @@ def save(path, words, vectors, counts=None, context=None, options=None, context_
     if vectors.ndim != 2 or vectors.shape[0] != len(words):
         raise W2VError(f"cannot write {path}: {len(words)} words but vectors of shape {vectors.shape}")
     _check_words_for_writing(path, words)
-    if not np.isfinite(vectors).all():
+    if not all_finite(vectors):
         raise W2VError(f"cannot write {path}: the vectors contain NaN or inf")
     n, dim = vectors.shape
     encoded = [w.encode("utf-8") for w in words]
@@ -91,7 +92,7 @@ def save(path, words, vectors, counts=None, context=None, options=None, context_
         if counts.shape != (n,):
             raise W2VError(f"cannot write {path}: {counts.shape[0]} counts for {n} words")
         arrays.append(("counts", counts))
-    arrays += [("vectors", vectors), ("norms", np.linalg.norm(vectors, axis=1).astype("<f4"))]
+    arrays += [("vectors", vectors), ("norms", row_norms(vectors).astype("<f4"))]
     if context is not None:
         context = np.ascontiguousarray(context, dtype="<f4")
         if context.ndim != 2 or context.shape[1] != dim:
@@ -124,6 +125,21 @@ def save(path, words, vectors, counts=None, context=None, options=None, context_
             fh.write(memoryview(array).cast("B"))
             written = entry["offset"] + array.nbytes
         fh.write(bytes(pos - written))
+
+
+_BLOCK_ROWS = 1 << 16
+
+
+def row_norms(vectors) -> np.ndarray:
+    """np.linalg.norm(vectors, axis=1), bit for bit, without its V x D temporary."""
+    out = np.empty(vectors.shape[0], np.float32 if vectors.dtype == np.float32 else np.float64)
+    for start in range(0, vectors.shape[0], _BLOCK_ROWS):
+        out[start:start + _BLOCK_ROWS] = np.linalg.norm(vectors[start:start + _BLOCK_ROWS], axis=1)
+    return out
+
+
+def all_finite(vectors) -> bool:
+    return all(np.isfinite(vectors[s:s + _BLOCK_ROWS]).all() for s in range(0, vectors.shape[0], _BLOCK_ROWS))
 
 
 def _align(x: int) -> int:
@@ -265,11 +281,11 @@ def load(path, data=None) -> ModelFile:
         if offset % ALIGN:
             raise W2VError(f"{path}: array {name!r} starts at byte {offset}, not a multiple of {ALIGN} "
                            "(the file is misaligned)")
-        nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        count = math.prod(shape)  # Python ints: a huge shape cannot wrap around
+        nbytes = count * dtype.itemsize
         if offset < _PREFIX.size + hlen or offset + nbytes > size:
             raise W2VError(f"{path} is truncated or damaged: array {name!r} (bytes {offset:,} to "
                            f"{offset + nbytes:,}) lies outside the file's {size:,} bytes")
-        count = int(np.prod(shape, dtype=np.int64))
         arrays[name] = np.frombuffer(buf, dtype=dtype, count=count, offset=offset).reshape(shape)
         entries[name] = {"offset": offset, "shape": list(shape)}
     for name in ("words", "word_offsets", "vectors", "norms"):
