@@ -43,8 +43,11 @@ def announce_for_train(opts) -> None:
     """Before ``w2v train`` compiles anything: one line, with the time its missing kernels take."""
     from .. import jit
     from ..corpus.kernels import tokenize
+    from ..training.distributed import launched_rank  # reads the environment, no mpi4py import
     from ..training.kernels import registry
 
+    if launched_rank() != 0:
+        return  # under MPI, rank 0 says it for all
     entry = registry.select(opts.model, opts.loss, opts.batch)
     groups = [(tokenize.count_range, CORPUS_SECONDS),
               (entry.epoch, EPOCH_SECONDS.get((opts.model, opts.loss, opts.batch), 10.0))]
@@ -112,12 +115,13 @@ def warmup():
 
     def step(label, run):
         nonlocal total
-        before, start = compiles.count, time.perf_counter()
+        before, start, cpu = compiles.count, time.perf_counter(), time.process_time()
         run()
         seconds = time.perf_counter() - start
         total += seconds
         state = "compiled" if compiles.count > before else "cached"
-        click.echo(f"{label:<58} {seconds:6.1f} s  {state}", err=True)
+        # CPU seconds too: on a busy machine they are what the wall time would be on an idle one.
+        click.echo(f"{label:<50} {seconds:6.1f} s ({time.process_time() - cpu:5.1f} s CPU)  {state}", err=True)
 
     with tempfile.TemporaryDirectory(prefix="w2v-warmup-") as work:
         corpus = os.path.join(work, "corpus.txt")
