@@ -15,7 +15,7 @@ import dataclasses
 import json
 import os
 import zipfile
-from typing import List
+from typing import List, Optional
 
 import numpy as np
 
@@ -41,6 +41,7 @@ class LoopState:
     history: List[float]
     pair_history: List[int]
     in_epoch: bool  # True when spans/rng/counters hold an epoch in progress
+    Wn: Optional[np.ndarray] = None  # --subwords: the n-gram rows the vocabulary uses (corpus.subwords.compact)
 
     @property
     def threads(self) -> int:
@@ -58,6 +59,7 @@ def save(path, state: LoopState, vocab: Vocab, opts: Resolved, corpus_info: dict
         history=np.asarray(state.history, np.float64), pair_history=np.asarray(state.pair_history, np.int64),
         vocab_words=np.frombuffer("\n".join(vocab.words).encode("utf-8"), dtype=np.uint8),
         vocab_counts=vocab.counts,
+        **({"Wn": state.Wn} if state.Wn is not None else {}),
         # The options resolved, so a resume keeps this run's schedule even if a
         # later version changes a derived default.
         meta=_text({"format": FORMAT, "epoch": state.epoch, "in_epoch": state.in_epoch,
@@ -88,7 +90,8 @@ def load(path):
             loss_acc=np.ascontiguousarray(data["loss_acc"], np.float64),
             pair_acc=np.ascontiguousarray(data["pair_acc"], np.int64),
             history=[float(x) for x in data["history"]], pair_history=[int(x) for x in data["pair_history"]],
-            in_epoch=bool(meta["in_epoch"]))
+            in_epoch=bool(meta["in_epoch"]),
+            Wn=np.ascontiguousarray(data["Wn"], np.float32) if "Wn" in data else None)
         # Checkpoints from before --shared-negatives drew negatives for every
         # centre word; the run goes on with the threads it was written with.
         opts = TrainOptions(**{"shared_negatives": 1, **meta["options"]}).resolve(cores=state.threads)
@@ -100,4 +103,7 @@ def load(path):
     n = len(vocab)
     if state.W.shape != (n, opts.dim) or state.Wp.shape != (opts.output_rows(n), opts.dim) or state.spans.ndim != 2:
         raise W2VError(f"checkpoint {path} is inconsistent: vectors {state.W.shape} for {n} words of dimension {opts.dim}")
+    if (state.Wn is not None) != bool(opts.subwords) or (state.Wn is not None and state.Wn.shape[1:] != (opts.dim,)):
+        raise W2VError(f"checkpoint {path} is inconsistent: --subwords {opts.subwords} but "
+                       f"{'no n-gram rows' if state.Wn is None else f'n-gram rows {state.Wn.shape}'}")
     return state, vocab, opts, meta["corpus"]
