@@ -91,7 +91,7 @@ class TrainOptions:
                          flag=True)
     # fastText's subword model (corpus.subwords); the n-gram settings mean what fastText's do.
     subwords: bool = option(False, "A word's input vector is the mean of its own row and the rows of its "
-                            "character n-grams (fastText's model; needs --model skipgram --loss ns --batch window).",
+                            "character n-grams (fastText's model; needs --model skipgram --loss ns).",
                             flag=True)
     minn: Optional[int] = option(None, "With --subwords: shortest character n-gram.", low=1, high=100,
                                  integer=True, rule=f"{DEFAULT_MINN} (fastText's)")
@@ -150,8 +150,8 @@ class TrainOptions:
             if given:
                 raise W2VError(f"{', '.join(given)} need{'s' if len(given) == 1 else ''} --subwords")
             return None, None, None
-        if self.model != "skipgram" or self.loss != "ns" or self.batch != "window":
-            raise W2VError(f"--subwords trains with --model skipgram --loss ns --batch window only "
+        if self.model != "skipgram" or self.loss != "ns":
+            raise W2VError(f"--subwords trains with --model skipgram --loss ns only "
                            f"(got --model {self.model} --loss {self.loss} --batch {self.batch})")
         if cluster is not None:
             raise W2VError("--subwords does not train under mpiexec yet (the n-gram rows are not synced)")

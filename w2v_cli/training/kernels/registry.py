@@ -33,7 +33,7 @@ from ...errors import W2VError
 from . import cbow, hs, sgns, softmax, subwords
 from .ahead import AHEAD_HOOKS
 from .hs import HS_HOOKS
-from .subwords import SUBWORD_HOOKS
+from .subwords import SUBWORD_HOOKS, SUBWORD_PAIR_HOOKS
 from .span import NO_HOOKS, Hooks, new_scratch, run_span
 
 
@@ -125,6 +125,17 @@ def epoch_sg_ns_subwords(b):
         _span_sg_ns_subwords(b, new_scratch(b), t)
 
 
+@njit(cache=True, error_model="numpy", fastmath=True, nogil=True, _nrt=False)
+def _span_sg_ns_subwords_pair(b, s, t):
+    run_span(b, s, t, subwords.sg_ns_subwords_pair, SUBWORD_PAIR_HOOKS)
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def epoch_sg_ns_subwords_pair(b):
+    for t in prange(b.spans.shape[0]):
+        _span_sg_ns_subwords_pair(b, new_scratch(b), t)
+
+
 @dataclasses.dataclass(frozen=True)
 class Entry:
     name: str
@@ -172,6 +183,8 @@ STEPS = {
 SUBWORD_STEPS = {
     ("skipgram", "ns", "window"): Entry("skip-gram, negative sampling, subword input of the centre word per window",
                                         epoch_sg_ns_subwords, SUBWORD_HOOKS),
+    ("skipgram", "ns", "pair"): Entry("skip-gram, negative sampling, subword input of the centre word per window, "
+                                      "negatives per pair", epoch_sg_ns_subwords_pair, SUBWORD_PAIR_HOOKS),
 }
 
 

@@ -28,7 +28,8 @@ from numba import njit
 from ...intrinsics import prefetch_row
 from .ahead import ahead_centre_begin, ahead_sentence_begin
 from .expf import MAX_SCORE, expf
-from .span import Hooks, gather_contexts, no_span_hook
+from .rng import alias_draw
+from .span import Hooks, gather_contexts, no_centre_hook, no_sentence_hook, no_span_hook
 
 
 @njit(cache=True, error_model="numpy", fastmath=True, inline="always")
@@ -129,11 +130,73 @@ def sg_ns_subwords(b, s, sentence, n, i, lo, hi, alpha, with_loss, state):
     return loss, m
 
 
+@njit(cache=True, error_model="numpy", fastmath=True, inline="always")
+def _mean_input(W, Wn, c, sub_rows, r0, r1, h):
+    dim = W.shape[1]
+    for k in range(dim):
+        h[k] = W[c, k]
+    for r in range(r0, r1):
+        row = sub_rows[r]
+        for k in range(dim):
+            h[k] += Wn[row, k]
+    inv = np.float32(1.0) / np.float32(1 + r1 - r0)
+    for k in range(dim):
+        h[k] *= inv
+
+
+@njit(cache=True, error_model="numpy", fastmath=True, inline="always")
+def _output_step(h, Wp, u, label, rate, grad, with_loss):
+    """One output row against h: grad += g u, then u += g h; returns its -log P(label)."""
+    sig, x = _sigmoid(_dot(h, Wp, u))
+    g = rate * (label - sig)
+    for k in range(h.shape[0]):
+        p = Wp[u, k]
+        grad[k] += g * p
+        Wp[u, k] = p + g * h[k]
+    if with_loss:
+        return np.log(np.float32(1.0) + expf(-x)) + (np.float32(1.0) - label) * x
+    return 0.0
+
+
+@njit(cache=True, error_model="numpy", fastmath=True, nogil=True, inline="always")
+def sg_ns_subwords_pair(b, s, sentence, n, i, lo, hi, alpha, with_loss, state):
+    """Span-loop step, --batch pair: as fastText, K negatives drawn for every
+    (centre, context) pair, each output row stepped at once; but h is computed
+    once per window and the input rows are written once, at its end."""
+    contexts = s.contexts
+    m = gather_contexts(sentence, i, lo, hi, contexts)
+    if m == 0:
+        return 0.0, 0
+    c = sentence[i]
+    W, Wn, Wp = b.W, b.Wn, b.Wp
+    r0, r1 = b.sub_offsets[c], b.sub_offsets[c + 1]
+    h, grad = s.neu1e[1], s.neu1e[0]
+    _mean_input(W, Wn, c, b.sub_rows, r0, r1, h)
+    for k in range(h.shape[0]):
+        grad[k] = 0.0
+    rate = np.float32(alpha)
+    loss = 0.0
+    for a in range(m):
+        u = contexts[a]
+        loss += _output_step(h, Wp, u, np.float32(1.0), rate, grad, with_loss)
+        for d in range(b.negative):
+            t = alias_draw(state, b.noise)
+            if t != u:
+                loss += _output_step(h, Wp, t, np.float32(0.0), rate, grad, with_loss)
+    dim = W.shape[1]
+    for k in range(dim):
+        W[c, k] += grad[k]
+    for r in range(r0, r1):
+        row = b.sub_rows[r]
+        for k in range(dim):
+            Wn[row, k] += grad[k]
+    return loss, m
+
+
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
-def subword_centre_begin(b, s, state, sentence, i, n):
-    """The draw ahead (ahead.py), and the next centre's input rows prefetched:
-    its own and its n-grams' (spread over a large matrix, so mostly cache misses)."""
-    ahead_centre_begin(b, s, state, sentence, i, n)
+def subword_prefetch(b, s, state, sentence, i, n):
+    """The next centre's input rows prefetched: its own and its n-grams' (spread
+    over a large matrix, so mostly cache misses)."""
     if i + 1 < n:
         c = sentence[i + 1]
         prefetch_row(b.W, c)
@@ -141,7 +204,15 @@ def subword_centre_begin(b, s, state, sentence, i, n):
             prefetch_row(b.Wn, b.sub_rows[r])
 
 
+@njit(cache=True, error_model="numpy", nogil=True, inline="always")
+def subword_centre_begin(b, s, state, sentence, i, n):
+    """The draw ahead (ahead.py), and the next centre's input rows prefetched."""
+    ahead_centre_begin(b, s, state, sentence, i, n)
+    subword_prefetch(b, s, state, sentence, i, n)
+
+
 SUBWORD_HOOKS = Hooks(no_span_hook, ahead_sentence_begin, subword_centre_begin, no_span_hook, no_span_hook)
+SUBWORD_PAIR_HOOKS = Hooks(no_span_hook, no_sentence_hook, subword_prefetch, no_span_hook, no_span_hook)
 
 
 @njit(cache=True, error_model="numpy", fastmath=True)
