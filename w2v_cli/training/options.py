@@ -144,12 +144,14 @@ class TrainOptions:
         return Resolved(**fields)
 
     def _subword_settings(self, cluster):
-        """(minn, maxn, bucket), checked; all None without --subwords."""
-        given = [f"--{name}" for name in ("minn", "maxn", "bucket") if getattr(self, name) is not None]
+        """(minn, maxn, bucket), checked; fastText's defaults (unused) without --subwords."""
+        defaults = {"minn": DEFAULT_MINN, "maxn": DEFAULT_MAXN, "bucket": DEFAULT_BUCKET}
         if not self.subwords:
+            # A resolved run (a checkpoint's options) holds the defaults: only other values need --subwords.
+            given = [f"--{k}" for k, v in defaults.items() if getattr(self, k) not in (None, v)]
             if given:
                 raise W2VError(f"{', '.join(given)} need{'s' if len(given) == 1 else ''} --subwords")
-            return None, None, None
+            return DEFAULT_MINN, DEFAULT_MAXN, DEFAULT_BUCKET
         if self.model != "skipgram" or self.loss != "ns":
             raise W2VError(f"--subwords trains with --model skipgram --loss ns only "
                            f"(got --model {self.model} --loss {self.loss} --batch {self.batch})")
