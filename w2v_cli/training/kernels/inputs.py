@@ -30,7 +30,7 @@ threads    spans (T x 2 int64: next position, end), states (uint64 RNG state of
            thread t at t * PAD), progress / loss_acc / pair_acc (words read, loss
            sum, positive pairs of this epoch at t * PAD), stop (int32[1]: set to
            stop every thread at its next report)
-subwords   Wn (the n-gram rows the vocabulary uses, training.subword_rows; 0 x D
+subwords   Wn (the n-gram rows the vocabulary uses, corpus.subwords.compact; 0 x D
            without --subwords), sub_offsets / sub_rows (word i's n-gram rows are
            Wn[sub_rows[sub_offsets[i]:sub_offsets[i + 1]]]; V + 1 zeros and none
            without --subwords)
@@ -123,8 +123,8 @@ def epoch_inputs(stream, counts, W, Wp, opts, *, threads: int = 1, total_words: 
     ``hot_rows`` to HOT_ROWS private
     top nodes per thread when the registry entry asks for them and there are
     several threads (0 otherwise; one thread has nobody to share with).  With
-    --subwords: ``Wn`` (``opts.ngram_rows`` x D, updated in place) and
-    ``subword_table`` (offsets, rows) of the vocabulary's words.  Call :func:`start_epoch` before each
+    --subwords: ``Wn`` (the n-gram rows the vocabulary uses, updated in place)
+    and ``subword_table`` (offsets, rows into Wn) of the vocabulary's words.  Call :func:`start_epoch` before each
     fresh epoch.
     """
     from ..sampling import build_alias, keep_probabilities, noise_weights, pack_alias
