@@ -18,7 +18,7 @@ from ..training.options import TrainOptions
 # The order of w2v train --help: what to train, how long and how fast, the rest.
 TRAIN_OPTION_ORDER = ["model", "loss", "batch", "dim", "window", "negative", "epochs", "alpha", "min_alpha",
                       "min_count", "max_vocab", "sample", "ns_exponent", "shared_negatives", "cbow_sum", "threads",
-                      "seed", "force", "sync_period"]
+                      "seed", "force", "subwords", "minn", "maxn", "bucket", "sync_period"]
 FILE = click.Path(dir_okay=False)
 
 

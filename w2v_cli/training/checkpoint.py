@@ -15,7 +15,7 @@ import dataclasses
 import json
 import os
 import zipfile
-from typing import List
+from typing import List, Optional
 
 import numpy as np
 
@@ -41,6 +41,7 @@ class LoopState:
     history: List[float]
     pair_history: List[int]
     in_epoch: bool  # True when spans/rng/counters hold an epoch in progress
+    Wn: Optional[np.ndarray] = None  # --subwords: the n-gram rows the vocabulary uses (corpus.subwords.compact)
 
     @property
     def threads(self) -> int:
@@ -58,6 +59,7 @@ def save(path, state: LoopState, vocab: Vocab, opts: Resolved, corpus_info: dict
         history=np.asarray(state.history, np.float64), pair_history=np.asarray(state.pair_history, np.int64),
         vocab_words=np.frombuffer("\n".join(vocab.words).encode("utf-8"), dtype=np.uint8),
         vocab_counts=vocab.counts,
+        **({"Wn": state.Wn} if state.Wn is not None else {}),
         # The options resolved, so a resume keeps this run's schedule even if a
         # later version changes a derived default.
         meta=_text({"format": FORMAT, "epoch": state.epoch, "in_epoch": state.in_epoch,
@@ -71,7 +73,10 @@ def save(path, state: LoopState, vocab: Vocab, opts: Resolved, corpus_info: dict
 # and number of dimensions.  Anything else is refused before it is loaded.
 _ARRAYS = {"W": ("fi", 2), "Wp": ("fi", 2), "spans": ("iu", 2), "rng": ("u", 1), "progress": ("iu", 1),
            "loss_acc": ("f", 1), "pair_acc": ("iu", 1), "history": ("f", 1), "pair_history": ("iu", 1),
-           "vocab_words": ("u", 1), "vocab_counts": ("iu", 1), "meta": ("u", 1)}
+           "vocab_words": ("u", 1), "vocab_counts": ("iu", 1), "meta": ("u", 1),
+           "Wn": ("f", 2)}
+# Arrays only some runs have: the n-gram rows of --subwords.
+_OPTIONAL = {"Wn"}
 # A deflated member expands at most about 1032 times; a stored one not at all.
 _MAX_RATIO = 1100
 
@@ -105,7 +110,7 @@ def _headers(z, path) -> dict:
         if nbytes > info.file_size or packed > disk or nbytes > max(packed, 1) * _MAX_RATIO:
             raise _bad(path, f"array {name} claims shape {shape}, more than its {info.file_size:,} bytes hold")
         heads[name] = (tuple(int(n) for n in shape), dtype)
-    missing = sorted(set(_ARRAYS) - set(heads))
+    missing = sorted(set(_ARRAYS) - _OPTIONAL - set(heads))
     if missing:
         raise _bad(path, f"it has no {', '.join(missing)}")
     return heads
@@ -165,13 +170,16 @@ def load(path):
                 if heads[name][0] != shape:
                     raise W2VError(f"checkpoint {path} is inconsistent: {name} has shape {heads[name][0]}, "
                                    f"expected {shape} for {n} words of dimension {opts.dim} and {threads} threads")
+            if ("Wn" in heads) != bool(opts.subwords) or ("Wn" in heads and heads["Wn"][0][1] != opts.dim):
+                raise W2VError(f"checkpoint {path} is inconsistent: --subwords {opts.subwords} but "
+                               f"{'n-gram rows ' + str(heads['Wn'][0]) if 'Wn' in heads else 'no n-gram rows'}")
             progress_rows = {slots, (threads + 1) * PAD} if ranks > 1 else {slots}  # under MPI: the other ranks' slot
             if heads["progress"][0][0] not in progress_rows:
                 raise W2VError(f"checkpoint {path} is inconsistent: progress has shape {heads['progress'][0]}, "
                                f"expected ({slots},) for {threads} threads")
             from .memory import check_fits
             check_fits(2 * (n + opts.output_rows(n)) * opts.dim * 4, f"resuming {path}")
-            data = {k: z[k] for k in _ARRAYS if k != "meta"}
+            data = {k: z[k] for k in _ARRAYS if k != "meta" and k in heads}
         words = bytes(data["vocab_words"]).decode("utf-8").split("\n") if n else []
         counts = data["vocab_counts"]
         if len(words) != n:
@@ -187,7 +195,7 @@ def load(path):
             loss_acc=np.ascontiguousarray(data["loss_acc"], np.float64),
             pair_acc=np.ascontiguousarray(data["pair_acc"], np.int64),
             history=[float(x) for x in data["history"]], pair_history=[int(x) for x in data["pair_history"]],
-            in_epoch=in_epoch)
+            in_epoch=in_epoch, Wn=np.ascontiguousarray(data["Wn"], np.float32) if "Wn" in data else None)
     except W2VError:
         raise
     except MemoryError:
@@ -203,7 +211,8 @@ def _check_values(path, state: LoopState, stream_items: int, train_words: int) -
     """The thread state's values: what the kernels index with must lie inside
     the stream the checkpoint records (the loop checks that record against
     the corpus before training)."""
-    if not (np.isfinite(state.W).all() and np.isfinite(state.Wp).all()):
+    if not (np.isfinite(state.W).all() and np.isfinite(state.Wp).all()) \
+            or (state.Wn is not None and not np.isfinite(state.Wn).all()):
         raise _bad(path, "its vectors contain NaN or infinite values")
     if (state.progress < 0).any() or int(state.progress.sum(dtype=np.float64)) > train_words \
             or (state.pair_acc < 0).any() or not np.isfinite(state.loss_acc).all() or (state.loss_acc < 0).any():

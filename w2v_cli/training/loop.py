@@ -52,6 +52,12 @@ class TrainResult:
     rank: int = 0  # this process's MPI rank; only rank 0 writes output
     ranks: int = 1  # processes in the MPI job (words_trained and seconds are the job's)
     options: Optional[dict] = None  # the resolved options the run trained with (saved in .w2v files)
+    # --subwords: the n-gram rows the vocabulary uses (Wn[i] is bucket row ngram_ids[i]),
+    # word i's rows into Wn (offsets, rows), and the n-gram settings.
+    Wn: Optional[np.ndarray] = None
+    ngram_ids: Optional[np.ndarray] = None
+    subword_table: Optional[tuple] = None
+    subwords: Optional[dict] = None  # {"minn", "maxn", "bucket"}
 
     @property
     def words(self) -> List[str]:
@@ -61,13 +67,34 @@ class TrainResult:
     def words_per_second(self) -> float:
         return self.words_trained / self.seconds if self.seconds > 0 else 0.0
 
+    def full_vectors(self) -> np.ndarray:
+        """Each word's vector: W, or with --subwords the mean of its row and its
+        n-gram rows (fastText's word vector, what its .vec file holds)."""
+        if self.Wn is None:
+            return self.W
+        return _full_vectors(self.W, self.Wn, self.subword_table)
+
+    def ngrams(self) -> np.ndarray:
+        """--subwords: the n-gram matrix as fastText lays it out (bucket x D,
+        row r the n-grams hashed to r); rows no vocabulary word uses are zero."""
+        out = np.zeros((self.subwords["bucket"], self.W.shape[1]), np.float32)
+        out[self.ngram_ids] = self.Wn
+        return out
+
+    def subword_model(self):
+        """--subwords: the model as a ``vectors.fasttext.FastTextModel`` (a vector for any word)."""
+        from ..vectors.fasttext import FastTextModel
+        s = self.subwords
+        return FastTextModel("<trained>", list(self.vocab.words), self.vocab.counts, self.W, self.ngrams(),
+                             s["minn"], s["maxn"], s["bucket"], {"model": "skipgram", "loss": "ns"})
+
     def keyed_vectors(self, context: bool = False):
-        """W with the words; or W' (``context``), whose rows are the inner nodes
+        """W with the words (with --subwords: the full vectors); or W' (``context``), whose rows are the inner nodes
         node0 .. node{V-2} of the Huffman tree under --loss hs (node{V-2} the root)."""
         from ..vectors.keyed import KeyedVectors
         if context and self.Wp.shape[0] != len(self.vocab):
             return KeyedVectors([f"node{i}" for i in range(self.Wp.shape[0])], self.Wp)
-        return KeyedVectors(self.vocab.words, self.Wp if context else self.W)
+        return KeyedVectors(self.vocab.words, self.Wp if context else self.full_vectors())
 
     @property
     def wv(self):
@@ -209,7 +236,11 @@ def _plan(corpus, options, kwargs, vocab, progress, on_epoch, checkpoint, resume
         from .continued import Union, check_options
         check_options(first, opts, vocab)
         vocab = Union(first, opts.min_count)
-    registry.select(opts.model, opts.loss, opts.batch)  # a combination without a kernel fails here, not after pass 2
+    if opts.subwords and (first is not None or initial is not None):
+        raise W2VError("--subwords does not continue a model yet (--init / initial vectors); "
+                       "use --resume CHECKPOINT to continue an interrupted --subwords run")
+    # a combination without a kernel fails here, not after pass 2
+    registry.select(opts.model, opts.loss, opts.batch, subwords=opts.subwords)
     return RunPlan(corpus, opts, vocab, progress, on_epoch, checkpoint, resume, state, saved_corpus, initial, first,
                    evaluator, cluster, tuple(notes))
 
@@ -259,6 +290,7 @@ def _run(plan: RunPlan) -> TrainResult:
         if opts.loss == "softmax" and len(vocab) > SOFTMAX_MAX_WORDS and not opts.force:
             raise W2VError(f"--loss softmax over {len(vocab)} words is hopelessly slow (limit "
                            f"{SOFTMAX_MAX_WORDS}); use --loss ns or add --force")
+        table, ngram_ids = _subword_rows(vocab, opts)
         if state is None:
             rows = opts.output_rows(len(vocab))
             from .memory import check_fits
@@ -269,6 +301,11 @@ def _run(plan: RunPlan) -> TrainResult:
             else:
                 W, Wp = init_vectors(len(vocab), opts.dim, opts.seed, rows)
             state = _fresh_state(W, Wp, opts.threads)
+            if opts.subwords:
+                state.Wn = _init_ngrams(len(ngram_ids), opts.dim, opts.seed)
+        elif opts.subwords and state.Wn.shape[0] != len(ngram_ids):
+            raise W2VError(f"checkpoint {plan.resume} holds {state.Wn.shape[0]} n-gram rows, but its vocabulary "
+                           f"uses {len(ngram_ids)}")
 
         def save_checkpoint():
             if plan.checkpoint is not None:
@@ -278,26 +315,61 @@ def _run(plan: RunPlan) -> TrainResult:
         eval_history, eval_seconds = [], [0.0]
         on_epoch = plan.on_epoch
         if plan.evaluator is not None:
-            on_epoch = _evaluating(on_epoch, plan.evaluator, vocab, state, opts.epochs, eval_history, eval_seconds)
+            on_epoch = _evaluating(on_epoch, plan.evaluator, vocab, state, opts.epochs, eval_history, eval_seconds,
+                                   table)
         seconds = _run_epochs(stream, vocab, state, opts, train_words, plan.progress, on_epoch, save_checkpoint,
-                              plan.checkpoint, cluster) - eval_seconds[0]
+                              plan.checkpoint, cluster, table) - eval_seconds[0]
         words_trained = _words_done(state, train_words) - done_at_start
         del stream, prepared  # release the memory map before the directory goes
     if cluster is not None:
         from . import distributed
         cluster.make_identical(state.W, state.Wp)
         notes.append(distributed.summary(cluster, state.threads))
-    return TrainResult(vocab, state.W, state.Wp, state.history, state.pair_history, tokens, train_words, seconds,
-                       words_trained, state.threads, notes, eval_history, eval_seconds[0],
-                       *((cluster.rank, cluster.size) if cluster is not None else (0, 1)),
-                       options=dataclasses.asdict(opts))
+    result = TrainResult(vocab, state.W, state.Wp, state.history, state.pair_history, tokens, train_words, seconds,
+                         words_trained, state.threads, notes, eval_history, eval_seconds[0],
+                         *((cluster.rank, cluster.size) if cluster is not None else (0, 1)),
+                         options=dataclasses.asdict(opts))
+    if opts.subwords:
+        result.Wn, result.ngram_ids, result.subword_table = state.Wn, ngram_ids, table
+        result.subwords = {"minn": int(opts.minn), "maxn": int(opts.maxn), "bucket": int(opts.bucket)}
+    return result
 
 
-def _evaluating(on_epoch, evaluator, vocab, state, epochs, history, seconds):
-    """on_epoch, preceded by evaluating W; the time spent is added to seconds[0]."""
+def _subword_rows(vocab, opts: Resolved):
+    """With --subwords: ((offsets, rows into Wn), the bucket row of each row of Wn)
+    for the vocabulary's words (corpus.subwords); else (None, None)."""
+    if not opts.subwords:
+        return None, None
+    from ..corpus.subwords import compact, subword_table
+
+    offsets, rows = subword_table(vocab.words, opts.minn, opts.maxn, opts.bucket, engine="numba")
+    used, local = compact(offsets, rows)
+    return (offsets, local), used
+
+
+def _init_ngrams(rows: int, dim: int, seed: int) -> np.ndarray:
+    """The n-gram rows' start: uniform in [-1/D, 1/D] as W's (fastText draws its
+    whole input matrix so), from a stream of their own so W is as without --subwords."""
+    rng = np.random.default_rng([seed, 25])
+    Wn = rng.random((rows, dim), dtype=np.float32)
+    Wn *= 2
+    Wn -= 1
+    Wn /= dim
+    return Wn
+
+
+def _full_vectors(W, Wn, table) -> np.ndarray:
+    from .kernels.subwords import full_vectors
+
+    return full_vectors(W, Wn, table[0], table[1])
+
+
+def _evaluating(on_epoch, evaluator, vocab, state, epochs, history, seconds, table=None):
+    """on_epoch, preceded by evaluating W (with --subwords, the full vectors); the time spent is added to seconds[0]."""
     def hook(epoch, loss):
         start = time.perf_counter()
-        history.append(evaluator(vocab.words, state.W, epoch + 1, epochs, loss))
+        vectors = state.W if state.Wn is None else _full_vectors(state.W, state.Wn, table)
+        history.append(evaluator(vocab.words, vectors, epoch + 1, epochs, loss))
         seconds[0] += time.perf_counter() - start
         if on_epoch is not None:
             on_epoch(epoch, loss)
@@ -319,20 +391,21 @@ def _fresh_state(W, Wp, threads: int):
 
 
 def _run_epochs(stream, vocab, state, opts: Resolved, train_words: int, progress: bool,
-                on_epoch, save_checkpoint, checkpoint_path, cluster=None) -> float:
+                on_epoch, save_checkpoint, checkpoint_path, cluster=None, table=None) -> float:
     import numba
 
     from .kernels import registry
     from .kernels.inputs import ThreadState, epoch_inputs, idle, start_epoch
     from .progress import TrainProgress
 
-    kernel = registry.select(opts.model, opts.loss, opts.batch).epoch
+    kernel = registry.select(opts.model, opts.loss, opts.batch, subwords=opts.subwords).epoch
     numba.set_num_threads(state.threads)
     if cluster is not None:
         cluster.prepare_state(state)  # a progress slot for the other ranks' words
     total = train_words * opts.epochs
     threads = ThreadState(state.spans, state.rng, state.progress, state.loss_acc, state.pair_acc)
-    b = epoch_inputs(stream, vocab.counts, state.W, state.Wp, opts, total_words=total, thread_state=threads)
+    b = epoch_inputs(stream, vocab.counts, state.W, state.Wp, opts, total_words=total, thread_state=threads,
+                     Wn=state.Wn, subword_table=table)
     # Load (or compile) the kernel on empty spans before the clock starts: that is
     # start-up cost, reported apart from training speed.
     kernel(idle(b))
@@ -367,7 +440,7 @@ def _run_epochs(stream, vocab, state, opts: Resolved, train_words: int, progress
             mean_loss = float(loss_sum / pairs) if pairs else float("nan")
             # An epoch with no pairs (every word subsampled away) has no loss; that is not divergence.
             if (pairs and not np.isfinite(mean_loss)) or not np.isfinite(state.W).all() \
-                    or not np.isfinite(state.Wp).all():
+                    or not np.isfinite(state.Wp).all() or (state.Wn is not None and not np.isfinite(state.Wn).all()):
                 raise TrainingDiverged(
                     f"training diverged in epoch {epoch + 1} (loss {mean_loss}); lower --alpha (now {opts.alpha})")
             state.history.append(mean_loss)

@@ -17,6 +17,7 @@ import os
 from typing import Optional
 
 from ..corpus.reference import DEFAULT_MAX_VOCAB
+from ..corpus.subwords import DEFAULT_BUCKET, DEFAULT_MAXN, DEFAULT_MINN
 from ..declare import check, option
 from ..errors import W2VError
 
@@ -88,6 +89,16 @@ class TrainOptions:
                        high=2**63 - 1, integer=True)
     force: bool = option(False, f"Allow --loss softmax with a vocabulary over {SOFTMAX_MAX_WORDS:,} words.",
                          flag=True)
+    # fastText's subword model (corpus.subwords); the n-gram settings mean what fastText's do.
+    subwords: bool = option(False, "A word's input vector is the mean of its own row and the rows of its "
+                            "character n-grams (fastText's model; needs --model skipgram --loss ns).",
+                            flag=True)
+    minn: Optional[int] = option(None, "With --subwords: shortest character n-gram.", low=1, high=100,
+                                 integer=True, rule=f"{DEFAULT_MINN} (fastText's)")
+    maxn: Optional[int] = option(None, "With --subwords: longest character n-gram (0: no n-grams).", low=0,
+                                 high=100, integer=True, rule=f"{DEFAULT_MAXN} (fastText's)")
+    bucket: Optional[int] = option(None, "With --subwords: rows the n-grams are hashed into.", low=0,
+                                   high=2**31 - 1, integer=True, rule=f"{DEFAULT_BUCKET:,} (fastText's)")
     sync_period: float = option(0.05, "Under mpiexec: seconds between merges of the frequent words' rows "
                                 "across ranks.", low=1e-3, high=3600.0)
 
@@ -126,15 +137,47 @@ class TrainOptions:
         else:
             threads = cluster.default_threads(cores) if cluster is not None else cores
         dim = self.dim if self.dim is not None else (init_dim if init_dim is not None else DEFAULT_DIM)
+        minn, maxn, bucket = self._subword_settings(cluster)
         fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-        fields.update(alpha=alpha, min_alpha=min_alpha, shared_negatives=shared, threads=threads, dim=dim)
+        fields.update(alpha=alpha, min_alpha=min_alpha, shared_negatives=shared, threads=threads, dim=dim,
+                      minn=minn, maxn=maxn, bucket=bucket)
         return Resolved(**fields)
+
+    def _subword_settings(self, cluster):
+        """(minn, maxn, bucket), checked; fastText's defaults (unused) without --subwords."""
+        defaults = {"minn": DEFAULT_MINN, "maxn": DEFAULT_MAXN, "bucket": DEFAULT_BUCKET}
+        if not self.subwords:
+            # A resolved run (a checkpoint's options) holds the defaults: only other values need --subwords.
+            given = [f"--{k}" for k, v in defaults.items() if getattr(self, k) not in (None, v)]
+            if given:
+                raise W2VError(f"{', '.join(given)} need{'s' if len(given) == 1 else ''} --subwords")
+            return DEFAULT_MINN, DEFAULT_MAXN, DEFAULT_BUCKET
+        if self.model != "skipgram" or self.loss != "ns":
+            raise W2VError(f"--subwords trains with --model skipgram --loss ns only "
+                           f"(got --model {self.model} --loss {self.loss} --batch {self.batch})")
+        if cluster is not None:
+            raise W2VError("--subwords does not train under mpiexec yet (the n-gram rows are not synced)")
+        minn = self.minn if self.minn is not None else DEFAULT_MINN
+        maxn = self.maxn if self.maxn is not None else DEFAULT_MAXN
+        bucket = self.bucket if self.bucket is not None else DEFAULT_BUCKET
+        if maxn == 0:
+            return minn, 0, bucket  # no n-grams: each word its own row, as fastText's -maxn 0
+        if minn > maxn:
+            raise W2VError(f"--minn ({minn}) must not exceed --maxn ({maxn}); --maxn 0 turns n-grams off")
+        if bucket == 0:
+            raise W2VError("--bucket 0 leaves the n-grams no rows; give --maxn 0 to turn them off")
+        return minn, maxn, bucket
 
 
 @dataclasses.dataclass(frozen=True)
 class Resolved(TrainOptions):
     """TrainOptions with every derived default settled (no field is None):
     what a run trains with, and what its checkpoints record."""
+
+    @property
+    def ngram_rows(self) -> int:
+        """Rows of the n-gram matrix: --bucket with --subwords and n-grams on, else 0."""
+        return int(self.bucket) if self.subwords and self.maxn else 0
 
     def output_rows(self, n_words: int) -> int:
         """Rows of W': one per word, or the V - 1 inner nodes of the Huffman tree for --loss hs."""

@@ -30,6 +30,10 @@ threads    spans (T x 2 int64: next position, end), states (uint64 RNG state of
            thread t at t * PAD), progress / loss_acc / pair_acc (words read, loss
            sum, positive pairs of this epoch at t * PAD), stop (int32[1]: set to
            stop every thread at its next report)
+subwords   Wn (the n-gram rows the vocabulary uses, corpus.subwords.compact; 0 x D
+           without --subwords), sub_offsets / sub_rows (word i's n-gram rows are
+           Wn[sub_rows[sub_offsets[i]:sub_offsets[i + 1]]]; V + 1 zeros and none
+           without --subwords)
 """
 
 from __future__ import annotations
@@ -82,6 +86,9 @@ class EpochInputs(NamedTuple):
     loss_acc: np.ndarray
     pair_acc: np.ndarray
     stop: np.ndarray
+    Wn: np.ndarray
+    sub_offsets: np.ndarray
+    sub_rows: np.ndarray
 
 
 class ThreadState(NamedTuple):
@@ -103,7 +110,8 @@ def epoch_inputs(stream, counts, W, Wp, opts, *, threads: int = 1, total_words: 
                  words_before: int = 0, thread_state: Optional[ThreadState] = None,
                  stop: Optional[np.ndarray] = None, hs: Optional[HuffmanTables] = None,
                  hot_rows: Optional[int] = None,
-                 hot_every: int = HOT_EVERY) -> EpochInputs:
+                 hot_every: int = HOT_EVERY, Wn: Optional[np.ndarray] = None,
+                 subword_table=None) -> EpochInputs:
     """The bundle for training ``W``/``Wp`` (updated in place) on ``stream`` with
     the options ``opts`` (Resolved, or TrainOptions to resolve; its model/loss/batch pick the step's
     settings from the registry) and the vocabulary ``counts``.
@@ -114,7 +122,9 @@ def epoch_inputs(stream, counts, W, Wp, opts, *, threads: int = 1, total_words: 
     for --loss hs (empty tables otherwise);
     ``hot_rows`` to HOT_ROWS private
     top nodes per thread when the registry entry asks for them and there are
-    several threads (0 otherwise; one thread has nobody to share with).  Call :func:`start_epoch` before each
+    several threads (0 otherwise; one thread has nobody to share with).  With
+    --subwords: ``Wn`` (the n-gram rows the vocabulary uses, updated in place)
+    and ``subword_table`` (offsets, rows into Wn) of the vocabulary's words.  Call :func:`start_epoch` before each
     fresh epoch.
     """
     from ..sampling import build_alias, keep_probabilities, noise_weights, pack_alias
@@ -123,8 +133,19 @@ def epoch_inputs(stream, counts, W, Wp, opts, *, threads: int = 1, total_words: 
 
     if not isinstance(opts, Resolved):
         opts = opts.resolve()  # the defaults that depend on the model
-    entry = registry.select(opts.model, opts.loss, opts.batch)
+    entry = registry.select(opts.model, opts.loss, opts.batch, subwords=opts.subwords)
     counts = np.asarray(counts)
+    if Wn is None:
+        Wn = np.zeros((0, W.shape[1]), W.dtype)
+    if subword_table is None:
+        subword_table = (np.zeros(len(counts) + 1, np.int64), np.zeros(0, np.int32))
+    sub_offsets, sub_rows = subword_table
+    if Wn.ndim != 2 or Wn.shape[1] != W.shape[1] or (Wn.shape[0] > 0 and not opts.ngram_rows) \
+            or len(sub_offsets) != len(counts) + 1 or sub_offsets[-1] != len(sub_rows) \
+            or (len(sub_rows) and (sub_rows.min() < 0 or sub_rows.max() >= Wn.shape[0])):
+        from ...errors import W2VError  # the kernels do not check their row indices
+        raise W2VError(f"the n-gram rows ({Wn.shape}) or the subword table do not fit the options "
+                       f"(--subwords {opts.subwords}, {len(counts)} words)")
     if Wp.shape[0] != opts.output_rows(len(counts)):  # the kernels do not check their row indices
         from ...errors import W2VError
         raise W2VError(f"W' has {Wp.shape[0]} rows; --loss {opts.loss} over {len(counts)} words needs "
@@ -155,7 +176,9 @@ def epoch_inputs(stream, counts, W, Wp, opts, *, threads: int = 1, total_words: 
         hot_rows=hot_rows, hot_every=max(1, int(hot_every)),
         spans=threads_.spans, states=threads_.states, progress=threads_.progress,
         loss_acc=threads_.loss_acc, pair_acc=threads_.pair_acc,
-        stop=stop if stop is not None else np.zeros(1, np.int32))
+        stop=stop if stop is not None else np.zeros(1, np.int32),
+        Wn=Wn, sub_offsets=np.ascontiguousarray(sub_offsets, np.int64),
+        sub_rows=np.ascontiguousarray(sub_rows, np.int32))
 
 
 def start_epoch(b: EpochInputs, epoch: int, seed: int, words_before: int, first_thread: int = 0) -> EpochInputs:

@@ -31,9 +31,10 @@ import numpy as np
 from numba import njit, prange
 
 from ...errors import W2VError
-from . import cbow, hs, sgns, softmax
+from . import cbow, hs, sgns, softmax, subwords
 from .ahead import AHEAD_HOOKS
 from .hs import HS_HOOKS
+from .subwords import SUBWORD_HOOKS, SUBWORD_PAIR_HOOKS
 from .span import NO_HOOKS, Hooks, new_scratch, run_span
 
 
@@ -117,6 +118,28 @@ def epoch_cbow_hs(b):
         _span_cbow_hs(b, new_scratch(b), np.int64(t))
 
 
+@njit(cache=True, error_model="numpy", fastmath=True, nogil=True, _nrt=False)
+def _span_sg_ns_subwords(b, s, t):
+    run_span(b, s, t, subwords.sg_ns_subwords, SUBWORD_HOOKS)
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def epoch_sg_ns_subwords(b):
+    for t in prange(b.spans.shape[0]):
+        _span_sg_ns_subwords(b, new_scratch(b), t)
+
+
+@njit(cache=True, error_model="numpy", fastmath=True, nogil=True, _nrt=False)
+def _span_sg_ns_subwords_pair(b, s, t):
+    run_span(b, s, t, subwords.sg_ns_subwords_pair, SUBWORD_PAIR_HOOKS)
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def epoch_sg_ns_subwords_pair(b):
+    for t in prange(b.spans.shape[0]):
+        _span_sg_ns_subwords_pair(b, new_scratch(b), t)
+
+
 @dataclasses.dataclass(frozen=True)
 class Entry:
     name: str
@@ -130,7 +153,7 @@ class Entry:
     @property
     def draws_ahead(self) -> bool:
         """The span loop draws the negatives, one draw ahead (see --shared-negatives)."""
-        return self.hooks is AHEAD_HOOKS
+        return self.hooks is AHEAD_HOOKS or self.hooks is SUBWORD_HOOKS
 
     @property
     def private_top_nodes(self) -> bool:
@@ -160,8 +183,23 @@ STEPS = {
 }
 
 
-def select(model: str, loss: str, batch: str) -> Entry:
+# --subwords (TrainOptions.resolve refuses the other combinations).
+SUBWORD_STEPS = {
+    ("skipgram", "ns", "window"): Entry("skip-gram, negative sampling, subword input of the centre word per window",
+                                        epoch_sg_ns_subwords, SUBWORD_HOOKS),
+    ("skipgram", "ns", "pair"): Entry("skip-gram, negative sampling, subword input of the centre word per window, "
+                                      "negatives per pair", epoch_sg_ns_subwords_pair, SUBWORD_PAIR_HOOKS),
+}
+
+
+def select(model: str, loss: str, batch: str, subwords: bool = False) -> Entry:
     """The entry for this combination, or a W2VError saying what is available."""
+    if subwords:
+        entry = SUBWORD_STEPS.get((model, loss, batch))
+        if entry is None:
+            raise W2VError(f"--subwords does not train with --model {model} --loss {loss} --batch {batch}; "
+                           f"available: {'; '.join(f'--model {m} --loss {l} --batch {b}' for m, l, b in SUBWORD_STEPS)}")
+        return entry
     entry = STEPS.get((model, loss, batch))
     if entry is None:
         offered = sorted({f"--loss {l} --batch {b}" for m, l, b in STEPS if m == model})
