@@ -91,3 +91,20 @@ def default_signals():
     background job, some CI runners), which its children would inherit."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def mutated(data: bytes, edits) -> bytes:
+    """``data`` after hypothesis-drawn ``edits``: (op, position, byte) with op one
+    of flip, cut, insert, delete (positions wrap around the length)."""
+    data = bytearray(data)
+    for op, pos, byte in edits:
+        pos %= max(len(data), 1)
+        if op == "flip" and data:
+            data[pos] = byte
+        elif op == "cut":
+            del data[pos:]
+        elif op == "insert":
+            data.insert(pos, byte)
+        elif op == "delete" and data:
+            del data[pos]
+    return bytes(data)

@@ -11,6 +11,7 @@ import sys
 import numpy as np
 import pytest
 
+from hostile_util import mutated
 from conftest import planted_sentences, run_w2v
 from w2v_cli.errors import W2VError
 from w2v_cli.vectors import model_file
@@ -234,17 +235,7 @@ from hypothesis import strategies as st  # noqa: E402
 @given(edits=st.lists(st.tuples(st.sampled_from(["flip", "cut", "insert", "delete"]), st.integers(0, 1 << 16),
                                 st.integers(0, 255)), min_size=1, max_size=4))
 def test_fuzz_mutated_model_files(tmp_path, edits):
-    data = bytearray(_FUZZ_SOURCE)
-    for op, pos, byte in edits:
-        pos %= max(len(data), 1)
-        if op == "flip" and data:
-            data[pos] = byte
-        elif op == "cut":
-            del data[pos:]
-        elif op == "insert":
-            data.insert(pos, byte)
-        elif op == "delete" and data:
-            del data[pos]
+    data = bytearray(mutated(_FUZZ_SOURCE, edits))
     path = tmp_path / "fuzz.w2v"
     path.write_bytes(bytes(data))
     try:

@@ -7,6 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from hostile_util import mutated
+
 from w2v_cli.errors import W2VError
 from w2v_cli.vectors.formats import load_word2vec, save_word2vec
 
@@ -205,17 +207,7 @@ def _valid_files():
                              st.integers(0, 10_000), st.integers(0, 255)), min_size=1, max_size=4),
 )
 def test_fuzz_mutated_valid_files(tmp_path, which, edits):
-    data = bytearray(_valid_files()[which])
-    for op, pos, byte in edits:
-        pos %= max(len(data), 1)
-        if op == "flip" and data:
-            data[pos] = byte
-        elif op == "cut":
-            del data[pos:]
-        elif op == "insert":
-            data.insert(pos, byte)
-        elif op == "delete" and data:
-            del data[pos]
+    data = bytearray(mutated(_valid_files()[which], edits))
     only_w2verror(tmp_path / "fuzz", bytes(data))
 
 

@@ -29,7 +29,7 @@ from ...intrinsics import prefetch_row
 from .ahead import ahead_centre_begin, ahead_sentence_begin
 from .expf import MAX_SCORE, expf
 from .rng import alias_draw
-from .span import Hooks, gather_contexts, no_centre_hook, no_sentence_hook, no_span_hook
+from .span import Hooks, gather_contexts, no_begin_hook, no_end_hook, no_sentence_hook, no_span_end_hook
 
 
 @njit(cache=True, error_model="numpy", fastmath=True, inline="always")
@@ -46,6 +46,21 @@ def _dot(h, M, row):
     return f
 
 
+@njit(cache=True, error_model="numpy", fastmath=True, inline="always")
+def _mean_input(W, Wn, c, sub_rows, r0, r1, h):
+    """h = the mean of W[c] and the n-gram rows Wn[sub_rows[r0:r1]]: the centre's subword input."""
+    dim = W.shape[1]
+    for k in range(dim):
+        h[k] = W[c, k]
+    for r in range(r0, r1):
+        row = sub_rows[r]
+        for k in range(dim):
+            h[k] += Wn[row, k]
+    inv = np.float32(1.0) / np.float32(1 + r1 - r0)
+    for k in range(dim):
+        h[k] *= inv
+
+
 @njit(cache=True, error_model="numpy", fastmath=True)
 def subword_window_step(W, Wn, Wp, c, sub_rows, r0, r1, contexts, n_contexts, targets, n_negatives, alpha,
                         G, LW, h, grad, with_loss):
@@ -56,16 +71,7 @@ def subword_window_step(W, Wn, Wp, c, sub_rows, r0, r1, contexts, n_contexts, ta
     1 to n_negatives: the negatives'), ``h`` and ``grad`` (D).  Returns -J
     (0 unless ``with_loss``)."""
     dim = W.shape[1]
-    n_in = 1 + r1 - r0
-    for k in range(dim):
-        h[k] = W[c, k]
-    for r in range(r0, r1):
-        row = sub_rows[r]
-        for k in range(dim):
-            h[k] += Wn[row, k]
-    inv = np.float32(1.0) / np.float32(n_in)
-    for k in range(dim):
-        h[k] *= inv
+    _mean_input(W, Wn, c, sub_rows, r0, r1, h)
     rate = np.float32(alpha)
     loss = 0.0
     # Every score from the rows as they were before the step.
@@ -131,20 +137,6 @@ def sg_ns_subwords(b, s, sentence, n, i, lo, hi, alpha, with_loss, state):
 
 
 @njit(cache=True, error_model="numpy", fastmath=True, inline="always")
-def _mean_input(W, Wn, c, sub_rows, r0, r1, h):
-    dim = W.shape[1]
-    for k in range(dim):
-        h[k] = W[c, k]
-    for r in range(r0, r1):
-        row = sub_rows[r]
-        for k in range(dim):
-            h[k] += Wn[row, k]
-    inv = np.float32(1.0) / np.float32(1 + r1 - r0)
-    for k in range(dim):
-        h[k] *= inv
-
-
-@njit(cache=True, error_model="numpy", fastmath=True, inline="always")
 def _output_step(h, Wp, u, label, rate, grad, with_loss):
     """One output row against h: grad += g u, then u += g h; returns its -log P(label)."""
     sig, x = _sigmoid(_dot(h, Wp, u))
@@ -194,7 +186,7 @@ def sg_ns_subwords_pair(b, s, sentence, n, i, lo, hi, alpha, with_loss, state):
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
-def subword_prefetch(b, s, state, sentence, i, n):
+def subword_prefetch(b, s, state, sentence, i, n, carry):
     """The next centre's input rows prefetched: its own and its n-grams' (spread
     over a large matrix, so mostly cache misses)."""
     if i + 1 < n:
@@ -202,17 +194,18 @@ def subword_prefetch(b, s, state, sentence, i, n):
         prefetch_row(b.W, c)
         for r in range(b.sub_offsets[c], b.sub_offsets[c + 1]):
             prefetch_row(b.Wn, b.sub_rows[r])
+    return carry
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
-def subword_centre_begin(b, s, state, sentence, i, n):
+def subword_centre_begin(b, s, state, sentence, i, n, carry):
     """The draw ahead (ahead.py), and the next centre's input rows prefetched."""
-    ahead_centre_begin(b, s, state, sentence, i, n)
-    subword_prefetch(b, s, state, sentence, i, n)
+    carry = ahead_centre_begin(b, s, state, sentence, i, n, carry)
+    return subword_prefetch(b, s, state, sentence, i, n, carry)
 
 
-SUBWORD_HOOKS = Hooks(no_span_hook, ahead_sentence_begin, subword_centre_begin, no_span_hook, no_span_hook)
-SUBWORD_PAIR_HOOKS = Hooks(no_span_hook, no_sentence_hook, subword_prefetch, no_span_hook, no_span_hook)
+SUBWORD_HOOKS = Hooks(no_begin_hook, ahead_sentence_begin, subword_centre_begin, no_end_hook, no_span_end_hook)
+SUBWORD_PAIR_HOOKS = Hooks(no_begin_hook, no_sentence_hook, subword_prefetch, no_end_hook, no_span_end_hook)
 
 
 @njit(cache=True, error_model="numpy", fastmath=True)
