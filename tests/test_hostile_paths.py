@@ -285,3 +285,21 @@ def test_two_training_runs_leave_one_complete_set(tmp_path):
     matches = [seed for seed, (w, wp) in runs.items() if np.array_equal(w, W) and np.array_equal(wp, Wp)]
     assert len(matches) == 1
     assert sorted(os.listdir(work)) == ["corpus.txt", "same.txt", "same_ctx.txt", "vectors.bin"]
+
+
+def test_convert_onto_its_input_refused(tmp_path):
+    work = make_workdir(tmp_path)
+    (work / "v.txt").write_text("2 3\na 1 2 3\nb 4 5 6\n")
+    before = snapshot(work)
+    proc = run(tmp_path, "convert", work / "v.txt", work / "v.txt")
+    assert_one_error(proc, "is also the input", code=1)
+    assert_untouched(tmp_path, work, before)
+
+
+def test_export_onto_its_model_refused(tmp_path):
+    work = make_workdir(tmp_path)
+    (work / "tensors.tsv").write_text("2 3\na 1 2 3\nb 4 5 6\n")
+    before = snapshot(work)
+    proc = run(tmp_path, "export", "-m", work / "tensors.tsv", "--projector", work)
+    assert_one_error(proc, "is also the input", code=1)
+    assert_untouched(tmp_path, work, before)

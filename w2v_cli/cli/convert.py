@@ -18,10 +18,12 @@ def convert(source, target, fmt, limit, no_header):
 
     A .w2v model file keeps what IN has of counts, context vectors W' and
     training options; word2vec files keep only words and vectors."""
+    from ..atomic import check_outputs
     from ..vectors import model_file
     from ..vectors.formats import load_word2vec, save_word2vec
     from ..vectors.keyed import format_for_path
 
+    check_outputs([("IN", source)], [("OUT", target)])  # converting a file onto itself would lose it
     if fmt == "auto":
         fmt = "txt" if target == "-" else format_for_path(target)
     model = model_file.load(source) if model_file.is_model_file(source) else None

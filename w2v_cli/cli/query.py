@@ -305,8 +305,12 @@ def plot(words, output, neighbours, model, limit, no_header):
 def export(directory, model, limit, no_header):
     """Export the vectors for viewing elsewhere (TensorBoard's Embedding Projector);
     --limit N: only the N most frequent words (the first N of the vectors file)."""
-    from ..vectors.export import export_projector
+    from ..atomic import check_outputs
+    from ..vectors.export import METADATA, TENSORS, export_projector
 
+    if os.path.isdir(directory):  # a directory still to be made holds no input
+        check_outputs([("-m", resolve_model(model))], [("--projector", os.path.join(directory, name))
+                                                        for name in (TENSORS, METADATA)])
     kv = _load(model, limit, no_header)
     tensors, metadata = export_projector(kv, directory, limit=limit)
     rows = len(kv) if limit is None else min(limit, len(kv))
