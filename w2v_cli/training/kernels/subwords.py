@@ -29,7 +29,7 @@ from ...intrinsics import prefetch_row
 from .ahead import ahead_centre_begin, ahead_sentence_begin
 from .expf import MAX_SCORE, expf
 from .rng import alias_draw
-from .span import Hooks, gather_contexts, no_centre_hook, no_sentence_hook, no_span_hook
+from .span import Hooks, gather_contexts, no_begin_hook, no_end_hook, no_sentence_hook, no_span_end_hook
 
 
 @njit(cache=True, error_model="numpy", fastmath=True, inline="always")
@@ -194,7 +194,7 @@ def sg_ns_subwords_pair(b, s, sentence, n, i, lo, hi, alpha, with_loss, state):
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
-def subword_prefetch(b, s, state, sentence, i, n):
+def subword_prefetch(b, s, state, sentence, i, n, carry):
     """The next centre's input rows prefetched: its own and its n-grams' (spread
     over a large matrix, so mostly cache misses)."""
     if i + 1 < n:
@@ -202,17 +202,18 @@ def subword_prefetch(b, s, state, sentence, i, n):
         prefetch_row(b.W, c)
         for r in range(b.sub_offsets[c], b.sub_offsets[c + 1]):
             prefetch_row(b.Wn, b.sub_rows[r])
+    return carry
 
 
 @njit(cache=True, error_model="numpy", nogil=True, inline="always")
-def subword_centre_begin(b, s, state, sentence, i, n):
+def subword_centre_begin(b, s, state, sentence, i, n, carry):
     """The draw ahead (ahead.py), and the next centre's input rows prefetched."""
-    ahead_centre_begin(b, s, state, sentence, i, n)
-    subword_prefetch(b, s, state, sentence, i, n)
+    carry = ahead_centre_begin(b, s, state, sentence, i, n, carry)
+    return subword_prefetch(b, s, state, sentence, i, n, carry)
 
 
-SUBWORD_HOOKS = Hooks(no_span_hook, ahead_sentence_begin, subword_centre_begin, no_span_hook, no_span_hook)
-SUBWORD_PAIR_HOOKS = Hooks(no_span_hook, no_sentence_hook, subword_prefetch, no_span_hook, no_span_hook)
+SUBWORD_HOOKS = Hooks(no_begin_hook, ahead_sentence_begin, subword_centre_begin, no_end_hook, no_span_end_hook)
+SUBWORD_PAIR_HOOKS = Hooks(no_begin_hook, no_sentence_hook, subword_prefetch, no_end_hook, no_span_end_hook)
 
 
 @njit(cache=True, error_model="numpy", fastmath=True)
