@@ -167,3 +167,15 @@ def test_fasttext_bin_gives_gensims_neighbours(gensim_bin):
         assert [x["word"] for x in record["results"]] == [w for w, _ in expected]
         np.testing.assert_allclose([x["score"] for x in record["results"]], [s for _, s in expected], atol=1e-5)
         assert record.get("oov") == ([unseen] if word == unseen else None)
+
+
+def test_fasttext_bin_converts_to_a_subword_model_file(gensim_bin, tmp_path):
+    stems, path, wv = gensim_bin
+    out = tmp_path / "model.w2v"
+    r = run_w2v("convert", path, out)
+    assert r.returncode == 0, r.stderr
+    kv = KeyedVectors.load(out)
+    assert kv.subwords.ids is None and kv.subwords.rows.shape == (5003, 10)
+    unseen = stems[1] + "s"
+    np.testing.assert_allclose(kv[unseen], wv[unseen], atol=1e-5)
+    assert [w for w, _ in kv.most_similar(unseen, topn=5)] == [w for w, _ in wv.most_similar(unseen, topn=5)]
