@@ -58,9 +58,19 @@ def _load(path, limit=None, no_header=False):
     return KeyedVectors.load(resolve_model(path), limit=limit, no_header=True if no_header else None)
 
 
-def _print_results(results, query, as_json, extra=None):
+def _oov(kv, words):
+    """{"oov": [...]}: the query words a subword model answered from their n-grams (none: {})."""
+    if kv.subwords is None:
+        return {}
+    oov = [w for w in dict.fromkeys(words) if kv.is_oov(w)]
+    return {"oov": oov} if oov else {}
+
+
+def _print_results(results, query, as_json, extra=None, kv=None):
     if as_json:
         record = dict(extra or {}, query=query, results=[{"word": w, "score": s} for w, s in results])
+        if kv is not None:
+            record.update(_oov(kv, list(query) + list((extra or {}).get("negative", ()))))
         click.echo(json.dumps(record, ensure_ascii=False))
     else:
         for word, score in results:
@@ -69,7 +79,7 @@ def _print_results(results, query, as_json, extra=None):
 
 _model_path_option = click.option(
     "-m", "--model", "model", metavar="PATH",
-    help="Vectors file: a .w2v model, word2vec text or binary, GloVe, fastText .vec; plain, .gz, .bz2 or .xz; "
+    help="Vectors file: a .w2v model, word2vec text or binary, GloVe, fastText .vec or .bin; plain, .gz, .bz2 or .xz; "
          "a pipe is read to its end. Default: $W2V_MODEL, else ./vectors.bin.")
 limit_option = click.option("--limit", type=click.IntRange(min=1), default=None, metavar="N",
                             help="Read only the first N words of the vectors file (the N most frequent).")
@@ -103,10 +113,10 @@ def similar(words, topn, neg, model, limit, no_header, as_json):
     kv = _load(model, limit, no_header)
     neg = list(neg)
     for word in neg:
-        kv.row(word)  # an unknown --neg word is an error even before any query
+        kv.resolve(word)  # an unknown --neg word is an error even before any query
     if words:
         results = kv.most_similar(list(words), neg, topn=topn)
-        _print_results(results, list(words), as_json, {"negative": neg} if neg else None)
+        _print_results(results, list(words), as_json, {"negative": neg} if neg else None, kv)
         return
     failed = False
     # A terminal gets each answer as its line is typed; a pipe is read in blocks.
@@ -126,7 +136,7 @@ def similar(words, topn, neg, model, limit, no_header, as_json):
                 click.echo("error: " + " ".join(str(results).split()), err=True)
                 failed = True
                 continue
-            _print_results(results, query, as_json)
+            _print_results(results, query, as_json, None, kv)
             if not as_json:
                 click.echo()
         sys.stdout.flush()
@@ -145,7 +155,7 @@ def similarity(a, b, model, limit, no_header, as_json):
     kv = _load(model, limit, no_header)
     score = kv.similarity(a, b)
     if as_json:
-        click.echo(json.dumps({"query": [a, b], "similarity": score}, ensure_ascii=False))
+        click.echo(json.dumps({"query": [a, b], "similarity": score, **_oov(kv, [a, b])}, ensure_ascii=False))
     else:
         click.echo(f"{score:.6f}")
 
@@ -162,7 +172,8 @@ def doesnt_match(words, model, limit, no_header, as_json):
     ranked = kv.rank_by_centrality(list(words))
     if as_json:
         click.echo(json.dumps({"query": list(words), "doesnt_match": ranked[-1][1],
-                               "centrality": [{"word": w, "score": s} for s, w in ranked]}, ensure_ascii=False))
+                               "centrality": [{"word": w, "score": s} for s, w in ranked], **_oov(kv, words)},
+                              ensure_ascii=False))
     else:
         click.echo(ranked[-1][1])
 
@@ -181,7 +192,7 @@ def analogy(a, b, c, topn, method, model, limit, no_header, as_json):
     """Words D such that A - B + C ~ D, e.g. `w2v analogy king man woman` -> queen."""
     kv = _load(model, limit, no_header)
     results = kv.analogy(a, b, c, method=method.lower(), topn=topn)
-    _print_results(results, [a, b, c], as_json, {"method": method.lower()})
+    _print_results(results, [a, b, c], as_json, {"method": method.lower()}, kv)
 
 
 @click.command()

@@ -113,8 +113,14 @@ class TrainResult:
         """The ``.w2v`` model file (docs/model-file.md), written atomically."""
         from ..vectors import model_file
         hs = self.Wp.shape[0] != len(self.vocab)
-        model_file.save(path, self.vocab.words, self.W, counts=self.vocab.counts, context=self.Wp,
-                        context_kind="huffman-nodes" if hs else "words", options=self.options)
+        sub = {}
+        if self.Wn is not None and len(self.Wn):
+            # The full vectors (as fastText's .vec) and only the n-gram rows the
+            # vocabulary uses, with their buckets: all 2 M x D would be 800 MB of
+            # mostly untrained rows.  W itself is not stored: queries use the full vectors.
+            sub = dict(subwords=self.subwords, ngrams=self.Wn, ngram_ids=self.ngram_ids)
+        model_file.save(path, self.vocab.words, self.full_vectors(), counts=self.vocab.counts, context=self.Wp,
+                        context_kind="huffman-nodes" if hs else "words", options=self.options, **sub)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -41,6 +41,7 @@ from ..corpus import subwords as _subwords
 from ..errors import W2VError
 
 MAGIC = 793712314
+MAGIC_BYTES = struct.pack("<i", MAGIC)
 VERSIONS = (11, 12)
 _MODELS = {1: "cbow", 2: "skipgram", 3: "supervised"}
 _LOSSES = {1: "hs", 2: "ns", 3: "softmax", 4: "ova"}
@@ -119,9 +120,27 @@ class FastTextModel:
         return out
 
 
-def load_fasttext(path) -> FastTextModel:
-    """Read a fastText ``.bin`` model (see the module docstring for which)."""
+def is_fasttext(path) -> bool:
+    """A regular file starting with fastText's magic number (int32 793712314, little-endian)."""
+    try:
+        if not os.path.isfile(path):
+            return False
+        with open(path, "rb") as fh:
+            return fh.read(4) == MAGIC_BYTES
+    except OSError:
+        return False
+
+
+def load_fasttext(path, data=None) -> FastTextModel:
+    """Read a fastText ``.bin`` model (see the module docstring for which);
+    ``data``: its bytes, already read (a pipe, a decompressed file)."""
     path = os.fspath(path)
+    if data is not None:
+        try:
+            return _parse(path, data, len(data))
+        except _Short as exc:
+            raise W2VError(f"{path} is truncated: the file ends inside the {exc.args[0]} "
+                           f"(at byte {len(data)})") from None
     try:
         fh = open(path, "rb")
     except IsADirectoryError:

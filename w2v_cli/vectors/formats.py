@@ -97,20 +97,34 @@ def load_word2vec(path, binary=None, no_header=None, limit=None, max_stream_byte
     reading.  ``limit``: only the first N rows (the N most frequent words), as
     gensim's ``limit``.  A pipe or other stream is read to its end, up to
     ``max_stream_bytes`` (default MAX_STREAM_BYTES).  A ``.w2v`` model file gives
-    its (read-only, memory-mapped) vectors.
+    its (read-only, memory-mapped) vectors; a fastText ``.bin`` model (told by its
+    first 4 bytes) its vocabulary's full vectors, as fastText's ``.vec`` has them.
     """
     path = os.fspath(path)
     limit = _check_limit(limit)
     from . import model_file
 
+    from . import fasttext
+
     if model_file.is_model_file(path):
         model = model_file.load(path)
+    elif fasttext.is_fasttext(path):
+        return _fasttext_vectors(fasttext.load_fasttext(path), limit)
     else:
         data = read_vectors_bytes(path, max_stream_bytes)
+        if data.startswith(fasttext.MAGIC_BYTES):
+            return _fasttext_vectors(fasttext.load_fasttext(path, data), limit)
         if not data.startswith(model_file.MAGIC):
             return parse_word2vec(path, data, binary=binary, no_header=no_header, limit=limit)
         model = model_file.load(path, data)
     return model.words_list(limit), model.vectors[:limit] if limit else model.vectors
+
+
+def _fasttext_vectors(model, limit):
+    """A fastText model's vocabulary and full vectors (its .vec file), the first ``limit``."""
+    if limit and limit < len(model.words):
+        model.words, model.word_rows = model.words[:limit], model.word_rows[:limit]
+    return model.words, model.full_vectors()
 
 
 def parse_word2vec(path, data, binary=None, no_header=None, limit=None):

@@ -41,11 +41,58 @@ def format_for_path(path) -> str:
     return "w2v" if name.endswith(".w2v") else "txt" if name.endswith(_TEXT_EXTENSIONS) else "bin"
 
 
+class Subwords:
+    """A subword model's n-gram rows: a vector for a word outside the vocabulary.
+
+    ``rows`` (R x D) are the n-gram buckets ``ids`` (R increasing ints), or all
+    ``bucket`` of them when ``ids`` is None (a fastText ``.bin``).  An unseen
+    word's vector is the mean of the rows of its n-grams (corpus.subwords, in
+    fastText's order, repeats counted) that are there: with every bucket present
+    this is fastText's ``getWordVector`` (and gensim's) for such a word, rows
+    never trained included as the initial values they still hold.  A model that
+    w2v trained keeps only the rows its vocabulary uses; the others were never
+    trained (they would hold only their random start), so they are left out of
+    the mean rather than counted as zeros that would shrink it.  A word none of
+    whose n-grams is there has no vector: it is unknown, as without subwords.
+    """
+
+    def __init__(self, minn, maxn, bucket, rows, ids=None):
+        self.minn, self.maxn, self.bucket = int(minn), int(maxn), int(bucket)
+        self.rows, self.ids = rows, ids
+
+    def settings(self):
+        return {"minn": self.minn, "maxn": self.maxn, "bucket": self.bucket}
+
+    def vector(self, word):
+        """The mean of ``word``'s n-gram rows (float32), or None when it has none."""
+        if not isinstance(word, str) or not word or self.maxn <= 0 or self.bucket <= 0:
+            return None
+        from ..corpus.subwords import subword_table  # the numpy engine: no Numba on the query path
+
+        _, buckets = subword_table([word], self.minn, self.maxn, self.bucket, engine="numpy")
+        picked = buckets.astype(np.int64)
+        if self.ids is not None and len(picked):
+            if not len(self.ids):
+                return None
+            at = np.minimum(np.searchsorted(self.ids, picked), len(self.ids) - 1)
+            picked = at[self.ids[at] == picked]
+        if not len(picked):
+            return None
+        return (self.rows[picked].sum(axis=0, dtype=np.float64) / len(picked)).astype(np.float32)
+
+
 class KeyedVectors:
     """Words, their float32 vectors (V x D, row i is words[i]), and queries over them.
 
     Loaded from a ``.w2v`` model file, ``vectors`` (and the norms) are read-only
     views of the mapped file and the words are decoded only when asked for.
+
+    A subword model (``subwords``: a ``.w2v`` from ``w2v train --subwords``, or a
+    fastText ``.bin``) also answers for words outside the vocabulary, from their
+    character n-grams (see :class:`Subwords`): ``kv[word]``, ``most_similar``,
+    ``similarity``, ``analogy`` and the rest take them, and :meth:`is_oov` tells
+    them apart.  ``word in kv`` stays "is in the vocabulary" (gensim's
+    FastTextKeyedVectors answers True for any word).
     """
 
     def __init__(self, words, vectors, counts=None):
@@ -59,6 +106,7 @@ class KeyedVectors:
         self.options = None  # the training options, when the file holds them
         self._norms = None
         self._normed = None
+        self.subwords = None  # a Subwords, for a subword model
         self._mapped = None  # a model_file.MappedWords, until the word list is needed
         self._index = None
         if hasattr(words, "find"):
@@ -126,6 +174,30 @@ class KeyedVectors:
             raise UnknownWordError(word, self.suggest(word))
         return i
 
+    def resolve(self, word):
+        """(row, vector) of ``word``: row -1 and the vector of its n-grams for a word
+        outside a subword model's vocabulary; UnknownWordError if it has neither."""
+        i = self._find(word)
+        if i >= 0:
+            return i, self.vectors[i]
+        vector = self.subwords.vector(word) if self.subwords is not None else None
+        if vector is None:
+            raise UnknownWordError(word, self.suggest(word))
+        return -1, vector
+
+    def is_oov(self, word) -> bool:
+        """True for a word outside the vocabulary that the n-grams give a vector."""
+        return self._find(word) < 0 and self.subwords is not None and self.subwords.vector(word) is not None
+
+    def has_vector(self, word) -> bool:
+        return self._find(word) >= 0 or self.is_oov(word)
+
+    def _norm_of(self, i, vector):
+        if i >= 0:
+            return self.norms[i]
+        norm = np.linalg.norm(vector)
+        return norm if norm > 0 else np.float32(1)
+
     get_index = row
 
     # ------------------------------------------------------------------ files
@@ -136,8 +208,12 @@ class KeyedVectors:
         header-less GloVe, fastText .vec) or a .w2v model file (mapped, not copied)."""
         from . import model_file
 
+        from . import fasttext
+
         if model_file.is_model_file(path):
             return cls.from_model_file(model_file.load(path), limit)
+        if fasttext.is_fasttext(path):
+            return cls.from_fasttext(fasttext.load_fasttext(path), limit)
         words, vectors = load_word2vec(path, binary=binary, no_header=no_header, limit=limit)
         return cls(words, vectors)
 
@@ -152,6 +228,22 @@ class KeyedVectors:
         kv._norms = np.where(norms == 0, np.float32(1), norms) if (norms == 0).any() else norms
         kv.options = model.options
         kv.model = model
+        sub = model.subwords
+        if sub is not None:
+            kv.subwords = Subwords(sub["minn"], sub["maxn"], sub["bucket"], model.ngrams, model.ngram_ids)
+        return kv
+
+    @classmethod
+    def from_fasttext(cls, model, limit=None):
+        """A fastText model (vectors.fasttext.FastTextModel): its vocabulary's full
+        vectors (the first ``limit``), and all its n-gram rows for unseen words."""
+        n = len(model.words) if not limit else min(limit, len(model.words))
+        if n < len(model.words):
+            model.words, model.word_rows = model.words[:n], model.word_rows[:n]
+        kv = cls(model.words, model.full_vectors(), np.asarray(model.counts[:n]))
+        kv.options = dict(model.settings, dim=model.dim)
+        if model.maxn > 0 and model.bucket > 0:
+            kv.subwords = Subwords(model.minn, model.maxn, model.bucket, model.ngram_rows)
         return kv
 
     def save(self, path, binary=None, fmt=None):
@@ -161,7 +253,9 @@ class KeyedVectors:
         if fmt == "w2v":
             from . import model_file
 
-            model_file.save(path, self.words, self.vectors, counts=self.counts, options=self.options)
+            sub = {} if self.subwords is None else dict(
+                subwords=self.subwords.settings(), ngrams=self.subwords.rows, ngram_ids=self.subwords.ids)
+            model_file.save(path, self.words, self.vectors, counts=self.counts, options=self.options, **sub)
         else:
             save_word2vec(path, self.words, self.vectors, fmt == "bin")
 
@@ -213,13 +307,13 @@ class KeyedVectors:
         return self._normed
 
     def unit(self, word):
-        i = self.row(word)
-        return self.vectors[i] / self.norms[i]
+        i, vector = self.resolve(word)
+        return vector / self._norm_of(i, vector)
 
     def get_vector(self, word, norm=False):
         """gensim's get_vector: the word's vector (read-only), unit length with ``norm``."""
-        i = self.row(word)
-        result = self.vectors[i] / self.norms[i] if norm else self.vectors[i]
+        i, vector = self.resolve(word)
+        result = vector / self._norm_of(i, vector) if norm else vector
         result.setflags(write=False)
         return result
 
@@ -239,7 +333,7 @@ class KeyedVectors:
             if isinstance(key, np.ndarray):
                 mean += weight * key
                 total += abs(weight)
-            elif key in self:
+            elif self.has_vector(key):
                 mean += weight * self.get_vector(key, norm=pre_normalize)
                 total += abs(weight)
             elif not ignore_missing:
@@ -265,7 +359,7 @@ class KeyedVectors:
         if not (words1 and words2):
             raise W2VError("n_similarity needs two non-empty lists of words")
         for w in words1 + words2:
-            self.row(w)
+            self.resolve(w)
         mean1 = self.get_mean_vector(words1, pre_normalize=False)
         mean2 = self.get_mean_vector(words2, pre_normalize=False)
         return float(np.dot(_unitvec(mean1), _unitvec(mean2)))
@@ -277,15 +371,17 @@ class KeyedVectors:
         if not other_words:
             others, norms = self.vectors, self.norms
         else:
-            rows = [self.row(w) for w in other_words]
-            others, norms = self.vectors[rows], self.norms[rows]
+            found = [self.resolve(w) for w in other_words]
+            others = np.vstack([v for _, v in found])
+            norms = np.array([self._norm_of(i, v) for i, v in found], np.float32)
         return 1 - np.dot(others, vector) / (np.linalg.norm(vector) * norms)
 
     def closer_than(self, a, b):
         """Words closer to ``a`` than ``b`` is (gensim's closer_than)."""
         distances = self.distances(a)
-        i, j = self.row(a), self.row(b)
-        rows = np.flatnonzero(distances < distances[j])
+        i, j = self._find(a), self._find(b)
+        bound = distances[j] if j >= 0 else self.distances(a, [b])[0]  # b may be an unseen word
+        rows = np.flatnonzero(distances < bound)
         return [self.word(r) for r in rows if r != i]
 
     words_closer_than = closer_than
@@ -386,7 +482,7 @@ class KeyedVectors:
         positive, negative = _as_list(positive), _as_list(negative)
         if not positive:
             raise W2VError("3cosmul needs at least one positive word")
-        rows = [self.row(w) for w in positive + negative]
+        rows = [i for i in (self.resolve(w)[0] for w in positive + negative) if i >= 0]
         if topn < 1:
             return []
         pos = [(1 + self._similarities(self.unit(w), restrict_vocab)) / 2 for w in positive]
@@ -409,7 +505,7 @@ class KeyedVectors:
                 weights[k] = item[1]
             else:
                 keys.append(item)
-        exclude = {self.row(key) for key in keys if isinstance(key, str)}
+        exclude = {i for i in (self.resolve(key)[0] for key in keys if isinstance(key, str)) if i >= 0}
         for key in keys:
             if not isinstance(key, (str, np.ndarray)):
                 raise W2VError(f"a query item must be a word or a vector, not {type(key).__name__}")

@@ -10,7 +10,7 @@ Layout (docs/model-file.md has it for readers that only have numpy and json):
     arrays       each at an offset that is a multiple of 64, as the header's table says
 
 The header holds vocab_size, dim, the training options (or null), "subwords"
-(reserved), "context" (what the context array's rows are) and "arrays", a list
+(a subword model's {minn, maxn, bucket}, or null), "context" (what the context array's rows are) and "arrays", a list
 of {name, dtype, shape, offset}.  Readers ignore arrays they do not know, so
 later versions can add arrays without breaking this one.
 
@@ -50,7 +50,8 @@ KNOWN_DTYPES = {
     "vectors": "<f4",        # V x D, the word vectors W
     "norms": "<f4",          # V, their L2 norms (np.linalg.norm in float32)
     "context": "<f4",        # rows x D, W' (optional; header "context" says what the rows are)
-    "ngrams": "<f4",         # bucket x D, the subword model's n-gram rows (reserved)
+    "ngram_ids": "<i8",      # R, the bucket of each row of "ngrams", increasing (absent: R = bucket, row r is bucket r)
+    "ngrams": "<f4",         # R x D, the subword model's n-gram rows (header "subwords" has minn, maxn, bucket)
 }
 
 
@@ -69,9 +70,11 @@ def is_model_file(path) -> bool:
 
 
 def save(path, words, vectors, counts=None, context=None, options=None, context_kind="words",
-         subwords=None, ngrams=None) -> None:
+         subwords=None, ngrams=None, ngram_ids=None) -> None:
     """Write a model file atomically.  ``context``: W' (rows x D), ``context_kind``
-    "words" (row i is words[i]) or "huffman-nodes" (--loss hs's inner nodes)."""
+    "words" (row i is words[i]) or "huffman-nodes" (--loss hs's inner nodes).
+    ``subwords`` ({"minn", "maxn", "bucket"}) with ``ngrams`` (R x D) and
+    ``ngram_ids`` (their R increasing buckets; None: R = bucket, all of them)."""
     from .formats import _check_words_for_writing
 
     words = list(words)
@@ -99,7 +102,12 @@ def save(path, words, vectors, counts=None, context=None, options=None, context_
             raise W2VError(f"cannot write {path}: context vectors of shape {context.shape} for dimension {dim}")
         arrays.append(("context", context))
     if ngrams is not None:
-        arrays.append(("ngrams", np.ascontiguousarray(ngrams, dtype="<f4")))
+        ngrams = np.ascontiguousarray(ngrams, dtype="<f4")
+        _check_ngrams(path, subwords, ngrams, ngram_ids, dim)
+        if ngram_ids is not None:
+            arrays.append(("ngram_ids", np.ascontiguousarray(ngram_ids, dtype="<i8")))
+        arrays.append(("ngrams", ngrams))
+        subwords = {k: int(subwords[k]) for k in ("minn", "maxn", "bucket")}
 
     header = {"format": "w2v", "version": VERSION, "vocab_size": n, "dim": dim,
               "options": _jsonable(options), "subwords": subwords,
@@ -125,6 +133,28 @@ def save(path, words, vectors, counts=None, context=None, options=None, context_
             fh.write(memoryview(array).cast("B"))
             written = entry["offset"] + array.nbytes
         fh.write(bytes(pos - written))
+
+
+def _check_ngrams(path, subwords, ngrams, ngram_ids, dim) -> None:
+    """The n-gram rows agree with their settings and their bucket ids (W2VError naming ``path`` if not)."""
+    try:
+        minn, maxn, bucket = (int(subwords[k]) for k in ("minn", "maxn", "bucket"))
+    except (KeyError, TypeError, ValueError):
+        raise W2VError(f"{path}: n-gram rows need subword settings {{minn, maxn, bucket}}, got {subwords!r}") from None
+    if bucket < 1 or not 1 <= minn <= maxn:
+        raise W2VError(f"{path}: the subword settings make no sense (minn {minn}, maxn {maxn}, bucket {bucket})")
+    if ngrams.ndim != 2 or ngrams.shape[1] != dim:
+        raise W2VError(f"{path}: n-gram rows of shape {list(ngrams.shape)} for dimension {dim}")
+    if ngram_ids is None:
+        if ngrams.shape[0] != bucket:
+            raise W2VError(f"{path}: {ngrams.shape[0]} n-gram rows without their bucket ids (need all {bucket})")
+        return
+    ids = np.asarray(ngram_ids)
+    if ids.shape != (ngrams.shape[0],):
+        raise W2VError(f"{path}: {ids.shape[0] if ids.ndim == 1 else ids.shape} n-gram bucket ids for "
+                       f"{ngrams.shape[0]} n-gram rows")
+    if len(ids) and (ids[0] < 0 or ids[-1] >= bucket or (np.diff(ids) <= 0).any()):
+        raise W2VError(f"{path}: the n-gram bucket ids are not increasing buckets below {bucket}")
 
 
 _BLOCK_ROWS = 1 << 16
@@ -217,6 +247,19 @@ class ModelFile:
     def options(self):
         return self.header.get("options")
 
+    @property
+    def subwords(self):
+        """{"minn", "maxn", "bucket"} of a subword model, else None."""
+        return self.header.get("subwords") if "ngrams" in self.arrays else None
+
+    @property
+    def ngrams(self):
+        return self.arrays.get("ngrams")
+
+    @property
+    def ngram_ids(self):
+        return self.arrays.get("ngram_ids")
+
     def words_list(self, limit=None):
         words = self.words.tolist()
         return words[:limit] if limit else words
@@ -260,7 +303,8 @@ def load(path, data=None) -> ModelFile:
     if n < 0 or dim < 1:
         raise W2VError(f"{path}: the header gives vocabulary size {n} and dimension {dim}")
     expected = {"words": None, "word_offsets": (n + 1,), "counts": (n,), "vectors": (n, dim), "norms": (n,),
-                "context": (None, dim), "ngrams": (None, dim)}
+                "context": (None, dim), "ngrams": (None, dim),
+                "ngram_ids": (None,)}
     arrays, entries = {}, {}
     for entry in table:
         try:
@@ -294,5 +338,9 @@ def load(path, data=None) -> ModelFile:
     offsets = arrays["word_offsets"]
     if n and (offsets[0] != 0 or offsets[-1] != arrays["words"].shape[0] or (np.diff(offsets) < 2).any()):
         raise W2VError(f"{path}: the model file's word offsets are damaged")
+    if "ngrams" in arrays:
+        _check_ngrams(path, header.get("subwords"), arrays["ngrams"], arrays.get("ngram_ids"), dim)
+    elif "ngram_ids" in arrays:
+        raise W2VError(f"{path}: the model file has n-gram bucket ids but no 'ngrams' array")
     header["_entries"] = entries
     return ModelFile(path, header, arrays, buf)
