@@ -31,6 +31,23 @@ def planted_sentences(n_groups=8, group_size=6, n_sentences=2500, length=12, noi
     return sentences
 
 
+def stem_sentences(seed=0, n_stems=30, n_sentences=3000, stem_len=6, n_own=5, length=6,
+                   letters="abcdefghijklmnopqrstuvwxyz", tag="x"):
+    """(stems, sentences): each stem has two forms, stem+'ing' and stem+'ed',
+    that never share a sentence, and each form has ``n_own`` context words of its
+    own: only their letters relate the two forms of a stem (the subword tests)."""
+    rng = np.random.default_rng(seed)
+    letters = list(letters)
+    stems = ["".join(rng.choice(letters, stem_len)) for _ in range(n_stems)]
+    sentences = []
+    for _ in range(n_sentences):
+        s = int(rng.integers(n_stems))
+        form = "ing" if rng.random() < 0.5 else "ed"
+        own = [f"{form}{s}{tag}{i}" for i in range(n_own)]  # this form's own context words
+        sentences.append([stems[s] + form] + list(rng.choice(own, length)))
+    return stems, sentences
+
+
 def group_precision(words, vectors, k=3):
     """Share of (word, neighbour) among the k nearest neighbours of every group
     word that belong to the word's own group."""

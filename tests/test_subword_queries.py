@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import REPO_ROOT, run_w2v
+from conftest import REPO_ROOT, run_w2v, stem_sentences
 from w2v_cli.corpus import subwords as S
 from w2v_cli.training.loop import train
 from w2v_cli.vectors import model_file
@@ -21,16 +21,8 @@ BUCKET = 20_011
 
 def _corpus(seed=0, n_stems=12, n_sentences=500):
     """Stems with forms +ing / +ed in sentences of their own context words."""
-    rng = np.random.default_rng(seed)
-    letters = list("abcdefghijklmnoprstuvw")
-    stems = ["".join(rng.choice(letters, 5)) for _ in range(n_stems)]
-    sentences = []
-    for _ in range(n_sentences):
-        s = int(rng.integers(n_stems))
-        form = "ing" if rng.random() < 0.5 else "ed"
-        own = [f"{form}{s}q{i}" for i in range(4)]
-        sentences.append([stems[s] + form] + list(rng.choice(own, 5)))
-    return stems, sentences
+    return stem_sentences(seed, n_stems, n_sentences, stem_len=5, n_own=4, length=5,
+                          letters="abcdefghijklmnoprstuvw", tag="q")
 
 
 @pytest.fixture(scope="module")

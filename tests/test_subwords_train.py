@@ -6,7 +6,7 @@ the refusals."""
 import numpy as np
 import pytest
 
-from conftest import assert_resume_reproduces, run_w2v
+from conftest import assert_resume_reproduces, run_w2v, stem_sentences
 from w2v_cli.corpus import subwords as S
 from w2v_cli.training.kernels.subwords import subword_window_step
 from w2v_cli.training.loop import train
@@ -76,29 +76,13 @@ def test_window_step_is_the_gradient_of_its_objective(case):
         assert (Wn1 == Wn).all()  # no n-grams: only the word's own row moves
 
 
-def _stem_corpus(seed=0, n_stems=30, n_sentences=3000):
-    """Each stem has two forms, stem+'ing' and stem+'ed', that never share a
-    sentence, and each form has context words of its own: only their letters
-    relate the two forms of a stem."""
-    rng = np.random.default_rng(seed)
-    letters = list("abcdefghijklmnopqrstuvwxyz")
-    stems = ["".join(rng.choice(letters, 6)) for _ in range(n_stems)]
-    sentences = []
-    for _ in range(n_sentences):
-        s = int(rng.integers(n_stems))
-        form = "ing" if rng.random() < 0.5 else "ed"
-        own = [f"{form}{s}x{i}" for i in range(5)]  # this form's own context words
-        sentences.append([stems[s] + form] + list(rng.choice(own, 6)))
-    return stems, sentences
-
-
 def _cos(a, b):
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
 
 
 @pytest.mark.parametrize("batch", ["window", "pair"])
 def test_planted_stems_come_out_close(batch):
-    stems, sentences = _stem_corpus()
+    stems, sentences = stem_sentences()
     opts = dict(dim=24, epochs=5, min_count=1, threads=1, seed=3, window=3, sample=0, progress=False, batch=batch)
     scores = {}
     for subwords in (True, False):
@@ -124,7 +108,7 @@ def _reference_full(result):
 
 @pytest.mark.parametrize("batch", ["window", "pair"])
 def test_outputs_are_the_full_vectors_and_reproducible(tmp_path, batch):
-    _, sentences = _stem_corpus(1, n_sentences=600)
+    _, sentences = stem_sentences(1, n_sentences=600)
     opts = dict(dim=16, epochs=2, min_count=1, threads=1, seed=7, subwords=True, bucket=10_007, progress=False,
                 batch=batch)
     a = train(sentences, **opts)
@@ -153,7 +137,7 @@ def test_outputs_are_the_full_vectors_and_reproducible(tmp_path, batch):
 
 
 def test_cli_threads_1_byte_identical_and_maxn_0(tmp_path):
-    _, sentences = _stem_corpus(2, n_sentences=400)
+    _, sentences = stem_sentences(2, n_sentences=400)
     corpus = tmp_path / "c.txt"
     corpus.write_text("\n".join(" ".join(s) for s in sentences) + "\n")
     args = ["--dim", 8, "--epochs", 2, "--min-count", 1, "--threads", 1, "--seed", 4, "-q", "--subwords",
@@ -172,7 +156,7 @@ def test_cli_threads_1_byte_identical_and_maxn_0(tmp_path):
 
 
 def test_resume_reproduces_the_full_run(tmp_path):
-    _, sentences = _stem_corpus(3, n_sentences=300)
+    _, sentences = stem_sentences(3, n_sentences=300)
     opts = dict(dim=8, epochs=3, min_count=1, threads=1, seed=5, subwords=True, bucket=3001, progress=False)
     full = train(sentences, **opts)
     resumed = assert_resume_reproduces(sentences, full, tmp_path / "run.ckpt", **opts)

@@ -141,15 +141,9 @@ def load_fasttext(path, data=None) -> FastTextModel:
         except _Short as exc:
             raise W2VError(f"{path} is truncated: the file ends inside the {exc.args[0]} "
                            f"(at byte {len(data)})") from None
-    try:
-        fh = open(path, "rb")
-    except IsADirectoryError:
-        raise W2VError(f"cannot read a fastText model from {path}: it is a directory") from None
-    except FileNotFoundError:
-        raise W2VError(f"cannot read a fastText model from {path}: no such file") from None
-    except OSError as exc:
-        raise W2VError(f"cannot read a fastText model from {path}: {exc.strerror or exc}") from None
-    with fh:
+    from .formats import open_input
+
+    with open_input(path, "a fastText model") as fh:
         size = os.fstat(fh.fileno()).st_size
         if size < 8:
             raise W2VError(f"{path} is not a fastText model: it is {size} bytes long")

@@ -179,17 +179,28 @@ def compression_of(head) -> "str | None":
     return None
 
 
+def open_input(path, what: str = "vectors"):
+    """``path`` opened for binary reading, or a one-line W2VError saying why not
+    ("cannot read {what} from PATH: ...")."""
+    try:
+        return open(path, "rb")
+    except IsADirectoryError:
+        raise W2VError(f"cannot read {what} from {path}: it is a directory") from None
+    except FileNotFoundError:
+        raise W2VError(f"cannot read {what} from {path}: no such file") from None
+    except OSError as exc:
+        raise W2VError(f"cannot read {what} from {path}: {exc.strerror or exc}") from None
+
+
 def read_vectors_bytes(path, max_stream_bytes=None):
     """The file's bytes as a bytearray, decompressed if compressed; a stream is read to its end."""
     cap = MAX_STREAM_BYTES if max_stream_bytes is None else max_stream_bytes
     try:
-        with open(path, "rb") as fh:
+        with open_input(path) as fh:
             # A bytearray, so that the binary reader can pack the vectors in place.
             data = _read_all(fh, path, cap)
-    except IsADirectoryError:
-        raise W2VError(f"cannot read vectors from {path}: it is a directory") from None
-    except FileNotFoundError:
-        raise W2VError(f"cannot read vectors from {path}: no such file") from None
+    except W2VError:
+        raise
     except OSError as exc:
         raise W2VError(f"cannot read vectors from {path}: {exc.strerror or exc}") from None
     kind = compression_of(data)
